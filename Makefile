@@ -1,0 +1,54 @@
+# The only entry points: run, test, lint, fmt, bench. Each sets up what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+# Postgres leg of `make test`: used when it answers on loopback.
+PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test test-sqlite test-postgres lint fmt bench demo sysdeps clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.8
+
+$(VENV)/.synced: $(BIN)/uv pyproject.toml uv.lock
+	$(BIN)/uv sync --frozen --quiet --python $(BIN)/python
+	touch $@
+
+sysdeps:
+	@scripts/install-system-deps
+
+run: $(VENV)/.synced sysdeps
+	EMPACT_DEBUG=true EMPACT_DEMO=true $(BIN)/empact demo --print-logins
+	EMPACT_DEBUG=true EMPACT_DEMO=true $(BIN)/empact runserver 127.0.0.1:8000
+
+demo: $(VENV)/.synced
+	EMPACT_DEMO=true $(BIN)/empact demo --print-logins
+
+test: $(VENV)/.synced sysdeps
+	$(MAKE) --no-print-directory test-sqlite
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	else echo "PostgreSQL does not answer on 127.0.0.1:5432: PostgreSQL leg skipped"; fi
+
+test-sqlite: $(VENV)/.synced
+	EMPACT_TESTING=true $(BIN)/pytest
+
+test-postgres: $(VENV)/.synced
+	EMPACT_TESTING=true DATABASE_URL=$(PG_URL) $(BIN)/pytest
+
+lint: $(VENV)/.synced
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(VENV)/.synced
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(VENV)/.synced
+	EMPACT_TESTING=true $(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3

@@ -1,0 +1,23 @@
+import os
+
+# Before Django reads its settings: test mode (fast hasher, no HTTPS redirect).
+os.environ.setdefault("EMPACT_TESTING", "true")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture
+def member(db):
+    """A signed-in-able user of a participating organisation (Alice, healthchecks-style)."""
+    from empact.accounts.models import User
+    from empact.plans.tests.factories import make_organisation
+
+    return User.objects.create_user(
+        "alice", password="alice-password", organisation=make_organisation("DE")
+    )
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client

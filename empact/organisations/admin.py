@@ -1,0 +1,10 @@
+from django.contrib import admin
+
+from empact.organisations.models import Organisation
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "europol_status")
+    list_filter = ("kind", "europol_status")
+    search_fields = ("code", "name")

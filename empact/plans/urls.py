@@ -1,0 +1,11 @@
+from django.urls import path
+
+from empact.plans import views
+
+app_name = "plans"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("plans/<slug:slug>/", views.overview, name="overview"),
+    path("plans/<slug:slug>/oa/<str:ref>/", views.action, name="action"),
+    path("plans/<slug:slug>/versions/", views.versions, name="versions"),
+]

@@ -1,0 +1,26 @@
+from django.shortcuts import redirect, render
+
+from empact.plans import selectors
+
+
+def home(request):
+    plans = list(selectors.plans_list())
+    if len(plans) == 1:
+        return redirect("plans:overview", slug=plans[0].slug)
+    return render(request, "plans/home.html", {"plans": plans})
+
+
+def overview(request, slug: str):
+    plan = selectors.plan_overview(slug)
+    return render(request, "plans/overview.html", {"plan": plan})
+
+
+def action(request, slug: str, ref: str):
+    page = selectors.get_action_page(slug, ref)
+    context = {"page": page, "action": page.action, "plan": page.action.plan}
+    return render(request, "plans/action.html", context)
+
+
+def versions(request, slug: str):
+    plan = selectors.plan_versions(slug)
+    return render(request, "plans/versions.html", {"plan": plan})
