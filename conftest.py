@@ -1,9 +1,4 @@
-import os
-
-# Before Django reads its settings: test mode (fast hasher, no HTTPS redirect).
-os.environ.setdefault("EMPACT_TESTING", "true")
-
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture

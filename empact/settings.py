@@ -7,6 +7,7 @@ SECRET_KEY_FILE) and ALLOWED_HOSTS. docs/settings.md lists every variable.
 
 import os
 import secrets
+import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -75,7 +76,9 @@ def database_from_url(url: str) -> dict:
 
 DEBUG = env_bool("EMPACT_DEBUG", False)
 DEMO_MODE = env_bool("EMPACT_DEMO", False)
-TESTING = env_bool("EMPACT_TESTING", False)
+# Under pytest the test settings apply even without EMPACT_TESTING in the environment,
+# because pytest-django reads these settings before any conftest.py runs.
+TESTING = env_bool("EMPACT_TESTING", "pytest" in sys.modules)
 
 SECRET_KEY = env_secret("SECRET_KEY") or local_secret_key(BASE_DIR / "var" / "secret-key")
 ALLOWED_HOSTS = [
@@ -161,7 +164,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = Path(os.getenv("EMPACT_STATIC_ROOT", BASE_DIR / "var" / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
