@@ -3,7 +3,7 @@ import pytest
 
 @pytest.fixture
 def member(db):
-    """A signed-in-able user of a participating organisation (Alice, healthchecks-style)."""
+    """A user of a participating organisation (healthchecks' Alice)."""
     from empact.accounts.models import User
     from empact.plans.tests.factories import make_organisation
 

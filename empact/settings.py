@@ -46,7 +46,7 @@ def local_secret_key(path: Path) -> str:
 
 
 def database_from_url(url: str) -> dict:
-    """Translate sqlite:///path or postgres://user:pass@host:port/name to Django's form."""
+    """sqlite:///path or postgres://user:pass@host:port/name in Django's form."""
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         name = unquote(parts.path[1:]) or ":memory:"
@@ -80,7 +80,9 @@ DEMO_MODE = env_bool("EMPACT_DEMO", False)
 # because pytest-django reads these settings before any conftest.py runs.
 TESTING = env_bool("EMPACT_TESTING", "pytest" in sys.modules)
 
-SECRET_KEY = env_secret("SECRET_KEY") or local_secret_key(BASE_DIR / "var" / "secret-key")
+SECRET_KEY = env_secret("SECRET_KEY") or local_secret_key(
+    BASE_DIR / "var" / "secret-key"
+)
 ALLOWED_HOSTS = [
     host.strip()
     for host in os.getenv("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
@@ -149,7 +151,10 @@ PASSWORD_HASHERS = [
 if TESTING:  # for speed: argon2 costs tens of milliseconds a login
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation."
+        "UserAttributeSimilarityValidator"
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
@@ -193,5 +198,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.getenv("EMPACT_LOG_LEVEL", "WARNING")},
+    "root": {
+        "handlers": ["console"],
+        "level": os.getenv("EMPACT_LOG_LEVEL", "WARNING"),
+    },
 }

@@ -1,4 +1,4 @@
-"""What changed between two versions of a plan, as amendments are read in Council practice.
+"""What changed between two versions of a plan, read as Council amendments are.
 
 Both sides are canonical plan dicts (the shape of `empact plan export`). Goals
 are matched by number, actions by ref, KPIs by letter and activities by number,

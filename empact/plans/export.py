@@ -3,7 +3,8 @@
 from django.db.models import Prefetch
 
 from empact.plans.models import KPI, Action, Activity, Plan
-from empact.plans.planfile import FORMAT_VERSION, plain_number
+from empact.plans.planfile import plain_number
+from empact.plans.schema import FORMAT_VERSION
 
 
 def plan_as_dict(plan: Plan) -> dict:

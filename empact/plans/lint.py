@@ -1,4 +1,4 @@
-"""The plan linter: what makes a plan hard to monitor, found before anyone reports on it.
+"""The plan linter: what makes a plan hard to monitor, found before anyone reports.
 
 Pure: it takes a canonical plan dict and the known organisation codes, and returns
 findings. Errors are what stops a plan from being imported or monitored (duplicate
@@ -10,7 +10,8 @@ whose scope is not stated, an OA that speaks of another crime area).
 import re
 from dataclasses import dataclass
 
-from empact.plans.planfile import period_years, reference_problems
+from empact.plans.planfile import period_years
+from empact.plans.schema import reference_problems
 from empact.plans.timing import parse_timing
 
 ERROR = "error"

@@ -114,7 +114,7 @@ class Action(models.Model):
 
 
 class KPI(models.Model):
-    """A key performance indicator of an OA, with its target as parsed and as written."""
+    """A key performance indicator of an OA, its target as parsed and as written."""
 
     class Kind(models.TextChoices):
         COUNT = "count", _("Count")

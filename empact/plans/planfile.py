@@ -1,171 +1,23 @@
 """The plan file: the OAP as data (YAML or JSON), its schema, reading and writing.
 
 A plan file is read in three steps: `read_plan_file` parses YAML or JSON,
-`check_plan_structure` validates it against PLAN_SCHEMA (every problem at once,
+`check_plan_structure` (schema.py) validates it (every problem at once,
 each with its location), and `normalise_plan` fills what may be left out (a
 target given as text is parsed, quarters are parsed from the timing). The result
 has the same shape as `empact plan export`, so a round trip is the identity.
-docs/plan-format.md documents the format; docs/plan.schema.json is PLAN_SCHEMA.
+docs/plan-format.md documents the format.
 """
 
 import json
-import re
-from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
-import jsonschema
 import yaml
 
 from empact.errors import UserError
+from empact.plans.schema import FORMAT_VERSION
 from empact.plans.targets import Target, parse_target
 from empact.plans.timing import Timing, parse_timing
-
-FORMAT_VERSION = 1
-KINDS = ["count", "percentage", "rating", "money"]
-SCOPES = ["per_year", "period"]
-AGGREGATIONS = ["sum", "weighted_mean"]
-
-_number = {"type": ["number", "null"]}
-_year_map = {
-    "type": "object",
-    "propertyNames": {"pattern": "^[0-9]{4}$"},
-}
-TARGET_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "as_written": {"type": "string"},
-        "value": _number,
-        "scope": {"enum": [*SCOPES, None]},
-        "kind": {"enum": KINDS},
-        "unit": {"type": "string"},
-        "minimum": {"type": "boolean"},
-        "scale": _number,
-        "by_year": {**_year_map, "additionalProperties": {"type": "number"}},
-        "components": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["value", "label"],
-                "properties": {
-                    "value": {"type": "number"},
-                    "label": {"type": "string"},
-                },
-            },
-        },
-    },
-}
-PLAN_SCHEMA = {
-    "$schema": "https://json-schema.org/draft/2020-12/schema",
-    "$id": "https://empact.eu/schemas/plan.schema.json",
-    "title": "empact plan file",
-    "description": "An EMPACT Operational Action Plan as data. See docs/plan-format.md.",
-    "type": "object",
-    "additionalProperties": False,
-    "required": [
-        "format",
-        "id",
-        "priority",
-        "title",
-        "period",
-        "driver",
-        "goals",
-        "actions",
-    ],
-    "properties": {
-        "format": {"const": FORMAT_VERSION},
-        "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*$", "maxLength": 100},
-        "priority": {"type": "string", "minLength": 1},
-        "title": {"type": "string", "minLength": 1},
-        "period": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{4}$"},
-        "council_document": {"type": "string"},
-        "date": {"type": ["string", "null"], "format": "date"},
-        "marking": {"type": "string"},
-        "driver": {"type": "string", "minLength": 1},
-        "co_drivers": {"type": "array", "items": {"type": "string"}},
-        "aim": {"type": "string"},
-        "goals": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["number", "title"],
-                "properties": {
-                    "number": {"type": "integer", "minimum": 1},
-                    "title": {"type": "string", "minLength": 1},
-                    "objective": {"type": "string"},
-                },
-            },
-        },
-        "actions": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["ref", "goal", "leader", "short_title"],
-                "properties": {
-                    "ref": {"type": "string", "pattern": "^[0-9]+\\.[0-9]+$"},
-                    "goal": {"type": "integer", "minimum": 1},
-                    "leader": {"type": "string", "minLength": 1},
-                    "leader_as_written": {"type": "string"},
-                    "co_leader": {"type": ["string", "null"]},
-                    "title": {"type": "string"},
-                    "short_title": {"type": "string", "minLength": 1},
-                    "summary": {"type": "string"},
-                    "types": {
-                        "type": "array",
-                        "items": {"type": "integer", "minimum": 1, "maximum": 5},
-                    },
-                    "kpis": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "required": ["letter", "text"],
-                            "properties": {
-                                "letter": {"type": "string", "pattern": "^[a-z]{1,3}$"},
-                                "text": {"type": "string", "minLength": 1},
-                                "target": {
-                                    "oneOf": [
-                                        {"type": "string"},
-                                        {"type": "null"},
-                                        TARGET_SCHEMA,
-                                    ]
-                                },
-                                "aggregation": {"enum": AGGREGATIONS},
-                            },
-                        },
-                    },
-                    "activities": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "required": ["number", "text"],
-                            "properties": {
-                                "number": {"type": "integer", "minimum": 1},
-                                "text": {"type": "string", "minLength": 1},
-                                "timing": {"type": "string"},
-                                "quarters": {
-                                    **_year_map,
-                                    "additionalProperties": {
-                                        "type": "array",
-                                        "items": {"enum": [1, 2, 3, 4]},
-                                    },
-                                },
-                            },
-                        },
-                    },
-                    "links": {"type": "string"},
-                    "jad": {"type": "string"},
-                },
-            },
-        },
-    },
-}
 
 
 def plain_number(value: Decimal | float | int | None) -> int | float | None:
@@ -197,7 +49,7 @@ def target_as_dict(target: Target) -> dict:
 
 
 def quarters_as_dict(timing: Timing) -> dict[str, list[int]]:
-    """The `quarters` mapping of an activity in a plan file (years as strings, as in JSON)."""
+    """An activity's `quarters` mapping (years as strings, as in JSON)."""
     return {str(year): list(qs) for year, qs in sorted(timing.quarters.items())}
 
 
@@ -210,7 +62,7 @@ def period_years(period: str) -> tuple[int, ...]:
 
 
 def read_plan_file(path: Path) -> dict:
-    """Parse a YAML or JSON plan file; a syntax error names the file, line and column."""
+    """Parse a YAML or JSON plan file; a syntax error names file, line and column."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
@@ -245,60 +97,6 @@ def _stringify_year_keys(value):
     if isinstance(value, list):
         return [_stringify_year_keys(v) for v in value]
     return value
-
-
-def json_path(path) -> str:
-    """['actions', 3, 'kpis', 1] -> 'actions[3].kpis[1]'."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out or "(top level)"
-
-
-def check_plan_structure(data: dict, *, name: str = "plan file") -> None:
-    """Validate against PLAN_SCHEMA, raising one UserError that lists every problem."""
-    validator = jsonschema.Draft202012Validator(
-        PLAN_SCHEMA, format_checker=jsonschema.FormatChecker()
-    )
-    problems = sorted(
-        f"{json_path(e.absolute_path)}: {_schema_message(e)}"
-        for e in validator.iter_errors(data)
-    )
-    if problems:
-        raise UserError(
-            f"{name}: {len(problems)} problem(s); nothing was saved", problems
-        )
-
-
-def _schema_message(error: jsonschema.ValidationError) -> str:
-    if (
-        error.validator == "oneOf"
-        and error.absolute_path
-        and error.absolute_path[-1] == "target"
-    ):
-        return (
-            f"{error.instance!r} is not a target; write it as text "
-            '(e.g. "20 per year") or as a mapping with value, scope, kind'
-        )
-    if error.validator == "type":
-        return f"{error.instance!r} is not {_a(error.validator_value)}"
-    if error.validator == "required":
-        return error.message.replace("is a required property", "is missing")
-    return error.message
-
-
-def _a(types) -> str:
-    names = {
-        "number": "a number",
-        "integer": "a whole number",
-        "string": "text",
-        "array": "a list",
-        "object": "a mapping",
-        "null": "empty",
-        "boolean": "true or false",
-    }
-    types = types if isinstance(types, list) else [types]
-    return " or ".join(names.get(t, t) for t in types)
 
 
 # Normalising ---------------------------------------------------------------
@@ -364,7 +162,7 @@ def _normalise_kpi(kpi: dict, years: tuple[int, ...]) -> dict:
 
 
 def normalise_target(raw, *, description: str, years: tuple[int, ...]) -> dict:
-    """A target given as text is parsed; given as a mapping, its keys override the parse."""
+    """Parse a target given as text; a mapping's keys override the parse."""
     if isinstance(raw, dict):
         parsed = parse_target(
             raw.get("as_written", ""), description=description, years=years
@@ -397,44 +195,6 @@ def _normalise_activity(activity: dict, years: tuple[int, ...]) -> dict:
         "timing": timing,
         "quarters": {y: sorted(set(qs)) for y, qs in sorted(quarters.items())},
     }
-
-
-def reference_problems(plan: dict, known_codes: set[str]) -> list[str]:
-    """Duplicates, unknown goals and unknown organisations, each with its location."""
-    problems = []
-    goals = [g["number"] for g in plan["goals"]]
-    problems += _duplicates(goals, "goals", "number")
-    problems += _duplicates([a["ref"] for a in plan["actions"]], "actions", "ref")
-    for who in [plan["driver"], *plan["co_drivers"]]:
-        if who not in known_codes:
-            problems.append(f"driver: {who!r} is not a known organisation code")
-    for i, action in enumerate(plan["actions"]):
-        where = f"actions[{i}] (OA {action['ref']})"
-        if action["goal"] not in goals:
-            problems.append(
-                f"{where}.goal: there is no strategic goal {action['goal']}"
-            )
-        for role in ("leader", "co_leader"):
-            code = action[role]
-            if code is not None and code not in known_codes:
-                problems.append(
-                    f"{where}.{role}: {code!r} is not a known organisation code"
-                )
-        problems += _duplicates(
-            [k["letter"] for k in action["kpis"]], f"{where}.kpis", "letter"
-        )
-        problems += _duplicates(
-            [a["number"] for a in action["activities"]], f"{where}.activities", "number"
-        )
-    return problems
-
-
-def _duplicates(values: list, where: str, key: str) -> list[str]:
-    return [
-        f"{where}: {key} {value!r} appears {n} times"
-        for value, n in Counter(values).items()
-        if n > 1
-    ]
 
 
 # Writing -------------------------------------------------------------------
@@ -475,10 +235,3 @@ def dump_plan_yaml(plan: dict) -> str:
 
 def dump_plan_json(plan: dict) -> str:
     return json.dumps(plan, ensure_ascii=False, indent=2) + "\n"
-
-
-_SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def slugify_title(title: str) -> str:
-    return _SLUG.sub("-", title.lower()).strip("-")

@@ -14,11 +14,8 @@ from empact.organisations.models import Organisation
 from empact.plans.changes import Change, diff_plans
 from empact.plans.export import plan_as_dict
 from empact.plans.models import KPI, Action, Activity, Plan, PlanVersion, StrategicGoal
-from empact.plans.planfile import (
-    check_plan_structure,
-    normalise_plan,
-    reference_problems,
-)
+from empact.plans.planfile import normalise_plan
+from empact.plans.schema import check_plan_structure, reference_problems
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,9 @@ def _figures(text: str, years: tuple[int, ...] = ()) -> list[tuple[Decimal, int]
     found = []
     for m in _FIGURE.finditer(_masked(text)):
         value = _to_decimal(m[0])
-        if value is not None and not (len(m[0]) == 4 and m[0].isdigit() and int(m[0]) in years):
+        if value is not None and not (
+            len(m[0]) == 4 and m[0].isdigit() and int(m[0]) in years
+        ):
             found.append((value, m.end()))
     return found
 

@@ -13,7 +13,8 @@ from empact.plans.document import front_matter as fm
 from empact.plans.document.actions import action_of
 from empact.plans.document.blocks import Goal, OaBlock, Parts, document_parts
 from empact.plans.document.rows import Row, rows_from_text
-from empact.plans.planfile import FORMAT_VERSION, period_years
+from empact.plans.planfile import period_years
+from empact.plans.schema import FORMAT_VERSION
 
 __all__ = ["DocumentError", "plan_from_document"]
 

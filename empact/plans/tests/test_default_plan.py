@@ -26,10 +26,12 @@ def test_the_default_plan_equals_the_importer_output_but_for_marked_corrections(
     generated,
 ):
     shipped = DEFAULT_PLAN_FILE.read_text(encoding="utf-8").splitlines()
-    matcher = difflib.SequenceMatcher(a=generated.splitlines(), b=shipped,
-                                      autojunk=False)
-    hunks = [shipped[j1:j2] for tag, _, _, j1, j2 in matcher.get_opcodes()
-             if tag != "equal"]
+    matcher = difflib.SequenceMatcher(
+        a=generated.splitlines(), b=shipped, autojunk=False
+    )
+    hunks = [
+        shipped[j1:j2] for tag, _, _, j1, j2 in matcher.get_opcodes() if tag != "equal"
+    ]
 
     unmarked = [hunk for hunk in hunks if not any(MARK in line for line in hunk)]
     assert unmarked == []
@@ -45,17 +47,30 @@ def test_every_hand_correction_says_why():
 def test_every_kpi_that_states_a_number_has_it_parsed_with_a_stated_scope():
     plan = normalise_plan(read_plan_file(DEFAULT_PLAN_FILE))
     kpis = [(a["ref"], k) for a in plan["actions"] for k in a["kpis"]]
-    numbered = [(ref, k) for ref, k in kpis
-                if re.search(r"\d|\bone\b|\bfive\b|\bfifteen\b", k["target"]["as_written"])]
+    numbered = [
+        (ref, k)
+        for ref, k in kpis
+        if re.search(r"\d|\bone\b|\bfive\b|\bfifteen\b", k["target"]["as_written"])
+    ]
 
     assert len(kpis) == 102  # counted in the document, OA by OA
     assert [(ref, k["letter"]) for ref, k in kpis if k["target"]["value"] is None] == [
-        ("1.1", "b"), ("1.1", "c"), ("1.1", "d"), ("1.1", "e")]
+        ("1.1", "b"),
+        ("1.1", "c"),
+        ("1.1", "d"),
+        ("1.1", "e"),
+    ]
     assert all(k["target"]["value"] is not None for _, k in numbered)
-    yearly = [(ref, k["letter"]) for ref, k in numbered
-              if re.search(r"year", k["target"]["as_written"], re.I)]
-    assert all(k["target"]["scope"] == "per_year" for ref, k in numbered
-               if (ref, k["letter"]) in yearly)
+    yearly = [
+        (ref, k["letter"])
+        for ref, k in numbered
+        if re.search(r"year", k["target"]["as_written"], re.I)
+    ]
+    assert all(
+        k["target"]["scope"] == "per_year"
+        for ref, k in numbered
+        if (ref, k["letter"]) in yearly
+    )
     assert len(yearly) >= 20
 
 
@@ -81,13 +96,23 @@ def test_lint_reports_what_the_issue_names_on_the_default_plan():
     plan = normalise_plan(read_plan_file(DEFAULT_PLAN_FILE))
     findings = [str(f) for f in lint_plan(plan, organisation_codes=codes)]
 
-    assert "warning: OA 1.1 KPI b: no measurable target: 'Number of the updates " \
-        "provided during the Migrant Smuggling EMPACT meetings' states no number to " \
+    assert (
+        "warning: OA 1.1 KPI b: no measurable target: 'Number of the updates "
+        "provided during the Migrant Smuggling EMPACT meetings' states no number to "
         "attain" in findings
-    assert "warning: OA 2.5 KPI a: target '(4)' does not say whether it is per year " \
+    )
+    assert (
+        "warning: OA 2.5 KPI a: target '(4)' does not say whether it is per year "
         "or for the whole plan period" in findings
-    assert any(f.startswith("warning: OA 2.9 activity 2: timing 'Q1-Q4 202/25' does "
-                            "not parse") for f in findings)
-    assert any(f.startswith("warning: OA 6.1: the summary speaks of trafficking in "
-                            "human beings") for f in findings)
+    )
+    assert any(
+        f.startswith("warning: OA 2.9 activity 2: timing 'Q1-Q4 202/25' does not parse")
+        for f in findings
+    )
+    assert any(
+        f.startswith(
+            "warning: OA 6.1: the summary speaks of trafficking in human beings"
+        )
+        for f in findings
+    )
     assert not any(f.startswith("error") for f in findings)

@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from empact.plans.document import DocumentError, plan_from_document
-from empact.plans.planfile import check_plan_structure, normalise_plan
+from empact.plans.planfile import normalise_plan
+from empact.plans.schema import check_plan_structure
 
 SEED = Path(__file__).parent / "data" / "oap-2024-2025-migrant-smuggling.txt"
 ALL_YEAR = "Q1-Q4 2024/25"

@@ -9,7 +9,8 @@ from django.core.management import CommandError, call_command
 
 from empact.plans.defaults import DEFAULT_PLAN_FILE
 from empact.plans.models import KPI
-from empact.plans.planfile import PLAN_SCHEMA, dump_plan_yaml
+from empact.plans.planfile import dump_plan_yaml
+from empact.plans.schema import PLAN_SCHEMA
 from empact.plans.tests.factories import make_plan_file
 
 pytestmark = pytest.mark.django_db

@@ -21,13 +21,12 @@ from empact.plans.export import plan_as_dict
 from empact.plans.lint import ERROR, lint_plan
 from empact.plans.models import Plan
 from empact.plans.planfile import (
-    PLAN_SCHEMA,
-    check_plan_structure,
     dump_plan_json,
     dump_plan_yaml,
     normalise_plan,
     read_plan_file,
 )
+from empact.plans.schema import PLAN_SCHEMA, check_plan_structure
 from empact.plans.services import import_plan
 
 
@@ -70,8 +69,10 @@ class Command(BaseCommand):
         except DatabaseError as e:
             if _has_tables():
                 raise
-            raise CommandError(f"the database has no tables yet ({e}): run "
-                               "`empact migrate` or `empact demo` first") from None
+            raise CommandError(
+                f"the database has no tables yet ({e}): run "
+                "`empact migrate` or `empact demo` first"
+            ) from None
 
     def do_import(self, *, file, reason, by, **_):
         if not Organisation.objects.exists():
