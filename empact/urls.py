@@ -14,5 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler403 = "empact.web.views.permission_denied"
 handler404 = "empact.web.views.not_found"
 handler500 = "empact.web.views.server_error"

@@ -8,6 +8,9 @@ class User(AbstractUser):
     """A person using the platform; belongs to one organisation."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True,
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="users",
     )

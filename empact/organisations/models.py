@@ -20,7 +20,10 @@ class Organisation(models.Model):
         NONE = "", _("None recorded")
         OPERATIONAL = "operational", _("Operational agreement")
         STRATEGIC = "strategic", _("Strategic agreement")
-        STRATEGIC_SUSPENDED = "strategic_suspended", _("Strategic agreement (suspended)")
+        STRATEGIC_SUSPENDED = (
+            "strategic_suspended",
+            _("Strategic agreement (suspended)"),
+        )
         WORKING_ARRANGEMENT = "working_arrangement", _("Working arrangement")
 
     code = models.CharField(max_length=20, unique=True)

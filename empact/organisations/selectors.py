@@ -36,7 +36,7 @@ class KindGroup:
 
 
 def organisations_with_actions() -> QuerySet[Organisation]:
-    """Organisations with the actions they lead and co-lead, and those actions' plans."""
+    """Organisations with the actions they lead and co-lead, and their plans."""
     return Organisation.objects.prefetch_related(*RELATED).order_by("name")
 
 

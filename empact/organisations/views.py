@@ -10,6 +10,4 @@ def organisation_list(request):
 
 def organisation_detail(request, code: str):
     organisation = selectors.get_organisation(code)
-    return render(
-        request, "organisations/detail.html", {"organisation": organisation}
-    )
+    return render(request, "organisations/detail.html", {"organisation": organisation})

@@ -44,9 +44,12 @@ def load_demo() -> list[str]:
     if summary.created:
         done.append(f"{summary.created} organisations")
     if not Plan.objects.exists():
-        result = import_plan(read_plan_file(DEFAULT_PLAN_FILE), by="empact demo",
-                             reason="Plan as adopted (default plan shipped with empact)",
-                             source=DEFAULT_PLAN_FILE.name)
+        result = import_plan(
+            read_plan_file(DEFAULT_PLAN_FILE),
+            by="empact demo",
+            reason="Plan as adopted (default plan shipped with empact)",
+            source=DEFAULT_PLAN_FILE.name,
+        )
         done.append(f"the default plan ({result.plan.actions.count()} actions)")
     created = _create_demo_accounts()
     if created:

@@ -12,8 +12,11 @@ pytestmark = pytest.mark.django_db
 
 
 def section_html(html: str, kind: str) -> str:
-    match = re.search(rf'<section class="org-kind" aria-labelledby="{kind}">(.*?)</section>',
-                      html, re.S)
+    match = re.search(
+        rf'<section class="org-kind" aria-labelledby="{kind}">(.*?)</section>',
+        html,
+        re.S,
+    )
     assert match, f"no section {kind}"
     return match.group(1)
 
@@ -30,12 +33,15 @@ def organisations(db):
     make_organisation("IT", name="Italy")
     make_organisation("EU-LISA", name="eu-LISA", kind=Organisation.Kind.EU_AGENCY)
     make_organisation(
-        "RS", name="Serbia", kind=Organisation.Kind.THIRD_COUNTRY,
+        "RS",
+        name="Serbia",
+        kind=Organisation.Kind.THIRD_COUNTRY,
         europol_status=Organisation.EuropolStatus.OPERATIONAL,
     )
     make_organisation("MA", name="Morocco", kind=Organisation.Kind.THIRD_COUNTRY)
-    make_organisation("INTERPOL", name="Interpol", kind=Organisation.Kind.INTERNATIONAL,
-                      country="")
+    make_organisation(
+        "INTERPOL", name="Interpol", kind=Organisation.Kind.INTERNATIONAL, country=""
+    )
 
 
 @pytest.mark.parametrize(
@@ -82,11 +88,15 @@ def test_list_links_the_actions_each_organisation_leads(member_client, organisat
     assert reverse("organisations:detail", args=["EU-LISA"]) in html
 
 
-def test_list_query_count_does_not_grow_with_organisations(member_client, organisations):
+def test_list_query_count_does_not_grow_with_organisations(
+    member_client, organisations
+):
     with CaptureQueriesContext(connection) as few:
         member_client.get(reverse("organisations:list"))
     for n in range(10):
-        make_organisation(f"X{n}", name=f"Country {n}", kind=Organisation.Kind.THIRD_COUNTRY)
+        make_organisation(
+            f"X{n}", name=f"Country {n}", kind=Organisation.Kind.THIRD_COUNTRY
+        )
     make_plan("oap-drugs", actions=6)
     with CaptureQueriesContext(connection) as many:
         response = member_client.get(reverse("organisations:list"))

@@ -116,3 +116,19 @@ def test_lint_reports_what_the_issue_names_on_the_default_plan():
         for f in findings
     )
     assert not any(f.startswith("error") for f in findings)
+
+
+@pytest.mark.django_db
+def test_the_default_plan_round_trips_through_yaml_export_unchanged():
+    from empact.organisations.services import load_organisations
+    from empact.plans.export import plan_as_dict
+    from empact.plans.planfile import parse_plan_text
+
+    load_organisations()
+    plan = import_plan(read_plan_file(DEFAULT_PLAN_FILE), by="test").plan
+    exported = dump_plan_yaml(plan_as_dict(plan))
+
+    result = import_plan(parse_plan_text(exported), by="test")
+
+    assert result.changes == []
+    assert dump_plan_yaml(plan_as_dict(plan)) == exported

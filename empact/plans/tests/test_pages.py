@@ -7,7 +7,12 @@ from django.urls import reverse
 
 from empact.plans.models import KPI, Activity
 from empact.plans.services import import_plan
-from empact.plans.tests.factories import make_organisation, make_plan, make_plan_file
+from empact.plans.tests.factories import (
+    make_organisation,
+    make_plan,
+    make_plan_file,
+    make_plan_from,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,14 +87,11 @@ def test_home_without_plans_says_how_to_load_one(member_client):
 
 
 def test_overview_shows_plan_header_goals_and_every_action(member_client):
-    goals = make_plan_file()["goals"]
-    goals[0]["objective"] = "Map the networks."
-    make_plan(
-        "oap-ms",
-        council_document="14541/23",
-        goals=goals,
-        aim="To fight criminal networks involved in migrant smuggling.",
-    )
+    data = make_plan_file("oap-ms")
+    data["goals"][0]["objective"] = "Map the networks."
+    data["council_document"] = "14541/23"
+    data["aim"] = "To fight criminal networks involved in migrant smuggling."
+    make_plan_from(data)
 
     response = member_client.get(reverse("plans:overview", args=["oap-ms"]))
 
@@ -97,7 +99,10 @@ def test_overview_shows_plan_header_goals_and_every_action(member_client):
     assert response.status_code == 200
     assert '<span class="marking-badge">LIMITE</span>' in html
     assert "14541/23" in html and "2024-2025" in html
-    assert '<span class="code">DE</span> <span class="org-name">Organisation DE</span>' in html
+    assert (
+        '<span class="code">DE</span> <span class="org-name">Organisation DE</span>'
+        in html
+    )
     assert "To fight criminal networks" in html
     assert "CHSG 1</span> – Criminal intelligence picture" in html
     assert "CHSG 2</span> – Investigations and judicial response" in html
@@ -105,7 +110,10 @@ def test_overview_shows_plan_header_goals_and_every_action(member_client):
     for ref in ("1.1", "2.2", "1.3"):
         assert reverse("plans:action", args=["oap-ms", ref]) in html
     assert reverse("organisations:detail", args=["EUROPOL"]) in html
-    assert '<span class="code">EUROPOL</span> <span class="org-name">Europol</span>' in html
+    assert (
+        '<span class="code">EUROPOL</span> <span class="org-name">Europol</span>'
+        in html
+    )
     assert "Data collection/data exchange" in html
     # KPI and activity counts: two of each per action.
     assert html.count('<td class="num">2</td>') == 6
@@ -193,27 +201,33 @@ def test_action_page_shows_leaders_types_summary_and_kpi_targets(member_client, 
     assert response.status_code == 200
     assert "OA 1.1</span> Action 1" in html
     assert "Intelligence picture on migrant smuggling" in html
-    assert '<span class="code">EUROPOL</span> <span class="org-name">Europol</span>' in html
+    assert (
+        '<span class="code">EUROPOL</span> <span class="org-name">Europol</span>'
+        in html
+    )
     assert '<span class="code">IT</span> <span class="org-name">Italy</span>' in html
     assert "Operational" in html and "Detect and disrupt migrant smuggling" in html
     assert "EMPACT THB" in html and "When needed." in html
 
     kpi_a = row_html(html, "kpi-a")
     assert "20 per year" in kpi_a and "<strong>20</strong>" in kpi_a
-    assert "<td>per year</td>" in kpi_a and "Count" in kpi_a
+    assert '<td class="nowrap">per year</td>' in kpi_a and "Count" in kpi_a
     assert "no measurable target" not in kpi_a
     kpi_b = row_html(html, "kpi-b")
     assert "<strong>90%</strong>" in kpi_b and "Percentage" in kpi_b
     kpi_c = row_html(html, "kpi-c")
-    assert '<span class="at-least">at least</span> <strong>5</strong>' in kpi_c
-    assert "<td>not stated</td>" in kpi_c
+    assert '<span class="at-least">at least</span>&nbsp;<strong>5</strong>' in kpi_c
+    assert '<td class="nowrap">not stated</td>' in kpi_c
     kpi_d = row_html(html, "kpi-d")
     assert "2024:</span> 9" in kpi_d and "2025:</span> 9" in kpi_d
     kpi_e = row_html(html, "kpi-e")
     assert "<strong>1</strong> permanent Helpdesk" in kpi_e
     assert "<strong>4</strong> Action-Weeks" in kpi_e
     kpi_f = row_html(html, "kpi-f")
-    assert "<strong>EUR 50,000</strong>" in kpi_f and "<td>whole period</td>" in kpi_f
+    assert (
+        "<strong>EUR 50,000</strong>" in kpi_f
+        and '<td class="nowrap">whole period</td>' in kpi_f
+    )
     assert "Money" in kpi_f
     kpi_g = row_html(html, "kpi-g")
     assert "no measurable target" in kpi_g

@@ -19,16 +19,27 @@ def test_demo_loads_the_default_plan_and_accounts_then_is_a_no_op(settings):
     settings.DEMO_MODE = True
 
     first = demo()
-    counts = (Plan.objects.count(), Action.objects.count(), KPI.objects.count(),
-              User.objects.count(), PlanVersion.objects.count())
+    counts = (
+        Plan.objects.count(),
+        Action.objects.count(),
+        KPI.objects.count(),
+        User.objects.count(),
+        PlanVersion.objects.count(),
+    )
     second = demo()
 
-    assert first.startswith("demo: loaded 87 organisations, the default plan (26 "
-                            "actions), 5 demo accounts")
+    assert first.startswith(
+        "demo: loaded 87 organisations, the default plan (26 actions), 5 demo accounts"
+    )
     assert counts == (1, 26, 102, 5, 1)
     assert second.strip() == "demo: already loaded, nothing to do"
-    assert (Plan.objects.count(), Action.objects.count(), KPI.objects.count(),
-            User.objects.count(), PlanVersion.objects.count()) == counts
+    assert (
+        Plan.objects.count(),
+        Action.objects.count(),
+        KPI.objects.count(),
+        User.objects.count(),
+        PlanVersion.objects.count(),
+    ) == counts
 
 
 def test_demo_prints_the_url_and_logins(settings):

@@ -16,5 +16,7 @@ class Command(BaseCommand):
             summary = load_organisations()
         except UserError as e:
             raise CommandError(str(e)) from None
-        self.stdout.write(f"organisations: {summary.created} created, "
-                          f"{summary.updated} updated, {summary.unchanged} unchanged")
+        self.stdout.write(
+            f"organisations: {summary.created} created, "
+            f"{summary.updated} updated, {summary.unchanged} unchanged"
+        )
