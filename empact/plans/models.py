@@ -74,8 +74,10 @@ class Action(models.Model):
         PREVENTION = 5, _("Prevention")
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="actions")
+    # RESTRICT, not PROTECT: a goal with actions cannot be deleted alone, but
+    # deleting the whole plan takes both.
     goal = models.ForeignKey(
-        StrategicGoal, on_delete=models.PROTECT, related_name="actions"
+        StrategicGoal, on_delete=models.RESTRICT, related_name="actions"
     )
     ref = models.CharField(max_length=10)
     position = models.PositiveSmallIntegerField(default=0)

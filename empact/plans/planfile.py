@@ -58,6 +58,10 @@ def period_years(period: str) -> tuple[int, ...]:
     return tuple(range(start, end + 1))
 
 
+# libyaml's loader when PyYAML has it: several times faster, same safe subset.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 # Reading -------------------------------------------------------------------
 
 
@@ -72,7 +76,7 @@ def read_plan_file(path: Path) -> dict:
 
 def parse_plan_text(text: str, *, name: str = "plan file") -> dict:
     try:
-        data = yaml.safe_load(text)  # JSON is YAML too
+        data = yaml.load(text, Loader=_Loader)  # JSON is YAML too
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name

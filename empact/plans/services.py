@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, ProtectedError
+from django.db.models import Max, ProtectedError, RestrictedError
 
 from empact.errors import UserError
 from empact.organisations.models import Organisation
@@ -221,7 +221,7 @@ def _delete(existing: dict, keep: set, what: str) -> None:
             continue
         try:
             obj.delete()
-        except ProtectedError:
+        except (ProtectedError, RestrictedError):
             raise UserError(
                 f"{what} {key} is no longer in the plan file, but data refers to it "
                 "and it cannot be removed; keep it in the file"
