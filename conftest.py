@@ -14,5 +14,6 @@ def member(db):
 
 @pytest.fixture
 def member_client(client, member):
-    client.force_login(member)
-    return client
+    from empact.accounts.tests.helpers import sign_in
+
+    return sign_in(client, member)

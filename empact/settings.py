@@ -8,6 +8,7 @@ SECRET_KEY_FILE) and ALLOWED_HOSTS. docs/settings.md lists every variable.
 import os
 import secrets
 import sys
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -25,6 +26,19 @@ def env_bool(name: str, default: bool) -> bool:
     if value.lower() in ("0", "false", "no", "off"):
         return False
     raise ImproperlyConfigured(f"{name}={value!r}: use true or false")
+
+
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    value = os.getenv(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ImproperlyConfigured(f"{name}={value!r}: use a whole number >= {minimum}")
+    return number
 
 
 def env_secret(name: str) -> str | None:
@@ -96,7 +110,12 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
     "empact.web",
+    "empact.audit",
     "empact.organisations",
     "empact.plans",
     "empact.accounts",
@@ -104,14 +123,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "empact.web.middleware.RequestIdMiddleware",
+    "empact.web.middleware.AuditFailureMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "empact.accounts.auth.middleware.SessionLifetimeMiddleware",
+    "empact.accounts.auth.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "empact.accounts.auth.middleware.NoStoreMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "empact.urls"
@@ -144,6 +171,13 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "plans:home"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes first: it refuses a locked-out username and address before the
+# password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "empact.accounts.backends.AdministratorBackend",
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -193,6 +227,55 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS = ["security.W021"]  # HSTS preload is the site's decision
+CSRF_COOKIE_HTTPONLY = True  # no script of ours reads it
+if SESSION_COOKIE_SECURE and not TESTING:
+    # __Host- cookies are sent only over HTTPS, to this exact host (ASVS 3.3.3).
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# Content-Security-Policy (django-csp 4): everything is served by the platform itself.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# Sessions: one user's sessions can be ended at once (empact/accounts/auth/sessions.py);
+# they end after inactivity and, in any case, some hours after signing in.
+SESSION_ENGINE = "empact.accounts.auth.sessions"
+EMPACT_SESSION_IDLE_MINUTES = env_int("EMPACT_SESSION_IDLE_MINUTES", 30, minimum=1)
+EMPACT_SESSION_MAX_HOURS = env_int("EMPACT_SESSION_MAX_HOURS", 10, minimum=1)
+SESSION_COOKIE_AGE = EMPACT_SESSION_MAX_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Second factor (django-otp): TOTP plus hashed recovery codes. Demo mode does not
+# ask for it (see DEMO_MODE above).
+OTP_TOTP_ISSUER = "empact"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a TOTP key
+
+# Lock-out after failed sign-ins (django-axes), by username and address together.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked do not push the end of the lock further away, so the page
+# can say when it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "empact.accounts.auth.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "empact.accounts.auth.lockout.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log
+# How many reverse proxies in front of empact append to X-Forwarded-For; 0 means
+# the client connects directly and REMOTE_ADDR is its address.
+EMPACT_PROXY_COUNT = env_int("EMPACT_PROXY_COUNT", 0)
+EMPACT_SUPPORT_CONTACT = os.getenv("EMPACT_SUPPORT_CONTACT", "")
 
 LOGGING = {
     "version": 1,

@@ -5,12 +5,15 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("empact.plans.urls")),
     path("organisations/", include("empact.organisations.urls")),
+    path("audit/", include("empact.audit.urls")),
+    path("", include("empact.accounts.urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="web/login.html"),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("empact.accounts.auth.urls")),
     path("admin/", admin.site.urls),
 ]
 

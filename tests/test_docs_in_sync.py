@@ -6,7 +6,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_every_environment_variable_in_settings_is_documented():
     source = (ROOT / "empact" / "settings.py").read_text()
-    names = set(re.findall(r'(?:env_bool|env_secret|getenv)\("([A-Z_]+)"', source))
+    names = set(
+        re.findall(r'(?:env_bool|env_int|env_secret|getenv)\("([A-Z_]+)"', source)
+    )
     documented = set(
         re.findall(
             r"^\| `([A-Z_]+)`", (ROOT / "docs" / "settings.md").read_text(), re.M

@@ -3,13 +3,27 @@ from django.contrib import admin
 from empact.plans.models import KPI, Action, Activity, Plan, PlanVersion, StrategicGoal
 
 
-class StrategicGoalInline(admin.TabularInline):
+class ReadOnly:
+    """The plan changes only through `empact plan import`, so that every change is
+    a version with who, when and why; the admin shows it, never edits it."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class StrategicGoalInline(ReadOnly, admin.TabularInline):
     model = StrategicGoal
     extra = 0
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("title", "priority", "period", "driver", "marking")
     search_fields = ("title", "priority", "slug")
     list_select_related = ("driver",)
@@ -18,7 +32,7 @@ class PlanAdmin(admin.ModelAdmin):
     inlines = [StrategicGoalInline]
 
 
-class KPIInline(admin.StackedInline):
+class KPIInline(ReadOnly, admin.StackedInline):
     model = KPI
     extra = 0
     fields = (
@@ -30,14 +44,14 @@ class KPIInline(admin.StackedInline):
     )
 
 
-class ActivityInline(admin.TabularInline):
+class ActivityInline(ReadOnly, admin.TabularInline):
     model = Activity
     extra = 0
     fields = ("number", "text", "timing", "quarters")
 
 
 @admin.register(Action)
-class ActionAdmin(admin.ModelAdmin):
+class ActionAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("ref", "short_title", "plan", "goal", "leader", "co_leader")
     list_display_links = ("ref", "short_title")
     list_filter = ("plan", "goal")
@@ -48,7 +62,7 @@ class ActionAdmin(admin.ModelAdmin):
 
 
 @admin.register(KPI)
-class KPIAdmin(admin.ModelAdmin):
+class KPIAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("__str__", "text", "target_text", "target_value", "target_scope")
     list_filter = ("kind", "target_scope", "action__plan")
     list_select_related = ("action",)
@@ -56,7 +70,7 @@ class KPIAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("__str__", "text", "timing")
     list_filter = ("action__plan",)
     list_select_related = ("action",)
@@ -64,7 +78,7 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanVersion)
-class PlanVersionAdmin(admin.ModelAdmin):
+class PlanVersionAdmin(ReadOnly, admin.ModelAdmin):
     """Read-only: versions are written by `empact plan import` and never edited."""
 
     list_display = ("__str__", "created_at", "created_by", "source")

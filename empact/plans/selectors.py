@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, QuerySet
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
+from empact.accounts import permissions
 from empact.plans.models import KPI, Action, Activity, Plan, PlanVersion, StrategicGoal
 
 
@@ -40,14 +41,25 @@ class ActionPage:
     next: Action | None
 
 
-def plans_list() -> QuerySet[Plan]:
-    """Every plan with its driver, newest period first."""
-    return Plan.objects.select_related("driver").order_by("-period_start", "title")
+def plans_list(*, actor) -> QuerySet[Plan]:
+    """Every plan `actor` may see, with its driver, newest period first."""
+    plans = Plan.objects.select_related("driver").order_by("-period_start", "title")
+    return permissions.visible(actor, plans)
 
 
-def plan_overview(slug: str) -> Plan:
+def _require_plan(slug: str, *, actor, request=None, action: str = "plan.view"):
+    """The plan's id if `actor` may; Http404 alike for unknown and refused plans."""
+    plan = Plan.objects.filter(slug=slug).first()
+    if plan is None:
+        raise Http404("no such plan")
+    permissions.require(actor, action, plan, request=request)
+    return plan.pk
+
+
+def plan_overview(slug: str, *, actor, request=None) -> Plan:
     """The plan with its goals and their actions, each annotated with KPI and
-    activity counts; raises Http404 for an unknown slug."""
+    activity counts; raises Http404 for an unknown or invisible plan."""
+    pk = _require_plan(slug, actor=actor, request=request)
     actions = (
         Action.objects.select_related("leader")
         .annotate(
@@ -62,17 +74,18 @@ def plan_overview(slug: str) -> Plan:
     plans = Plan.objects.select_related("driver").prefetch_related(
         "co_drivers", Prefetch("goals", queryset=goals)
     )
-    return get_object_or_404(plans, slug=slug)
+    return plans.get(pk=pk)
 
 
-def plan_versions(slug: str) -> Plan:
+def plan_versions(slug: str, *, actor, request=None) -> Plan:
     """The plan with its versions, newest first (snapshots left out);
-    raises Http404 for an unknown slug."""
+    raises Http404 for an unknown or invisible plan."""
+    pk = _require_plan(slug, actor=actor, request=request)
     versions = PlanVersion.objects.defer("snapshot").order_by("-number")
     plans = Plan.objects.select_related("driver").prefetch_related(
         Prefetch("versions", queryset=versions)
     )
-    return get_object_or_404(plans, slug=slug)
+    return plans.get(pk=pk)
 
 
 def quarter_columns(years: list[int]) -> list[QuarterColumn]:
@@ -93,16 +106,20 @@ def timeline_cells(quarters: dict, columns: list[QuarterColumn]) -> list[Timelin
     ]
 
 
-def get_action_page(slug: str, ref: str) -> ActionPage:
+def get_action_page(slug: str, ref: str, *, actor, request=None) -> ActionPage:
     """One OA with its KPIs, activity timeline and neighbours in the plan;
-    raises Http404 for an unknown slug or ref."""
-    action = get_object_or_404(
+    raises Http404 for an unknown slug or ref, or an invisible plan."""
+    pk = _require_plan(slug, actor=actor, request=request)
+    action = (
         Action.objects.select_related(
             "plan", "plan__driver", "goal", "leader", "co_leader"
-        ).prefetch_related("kpis", "activities"),
-        plan__slug=slug,
-        ref=ref,
+        )
+        .prefetch_related("kpis", "activities")
+        .filter(plan_id=pk, ref=ref)
+        .first()
     )
+    if action is None:
+        raise Http404("no such operational action")
     siblings = list(
         Action.objects.filter(plan=action.plan)
         .only("id", "ref", "short_title", "position")

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, ProtectedError, RestrictedError
 
+from empact.audit.log import record
 from empact.errors import UserError
 from empact.organisations.models import Organisation
 from empact.plans.changes import Change, diff_plans
@@ -59,6 +60,15 @@ def import_plan(
             source=source,
             changes=[c.as_dict() for c in changes],
             snapshot=incoming,
+        )
+        record(
+            "plan.imported",
+            actor=None,
+            actor_name=by,
+            operation="alteration",
+            obj=plan,
+            why=reason,
+            extra={"version": number, "changes": len(changes), "source": source},
         )
     return ImportResult(plan, changes, version)
 

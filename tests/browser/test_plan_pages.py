@@ -1,5 +1,8 @@
+import base64
+
 import pytest
 from django.urls import reverse
+from django_otp.oath import totp
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
@@ -35,6 +38,7 @@ def test_keyboard_user_signs_in_and_opens_an_operational_action(
     assert username.get_attribute("name") == "username"
     username.send_keys("alice", Keys.TAB)
     browser.switch_to.active_element.send_keys("alice-password", Keys.ENTER)
+    enrol_second_factor(browser, wait)
     wait.until(ec.url_to_be(live_server.url + overview))
     assert browser.find_element(By.TAG_NAME, "h1").text.startswith(
         "Operational Action Plan 2024-2025"
@@ -63,7 +67,30 @@ def test_keyboard_user_signs_in_and_opens_an_operational_action(
     assert data.startswith(PNG_SIGNATURE) and len(data) > 10_000
 
 
-def test_skip_link_moves_focus_to_the_main_content(browser, live_server, member):
+def enrol_second_factor(browser, wait) -> None:
+    """Read the key the enrolment page shows, type the code an authenticator app
+    would show, keep the recovery codes and continue: the real second factor."""
+    key = wait.until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, ".totp-key code"))
+    ).text
+    qr = browser.find_element(By.CSS_SELECTOR, "img.qr-code")
+    assert qr.get_attribute("src").startswith("data:image/svg+xml")
+    secret = base64.b32decode(key.replace(" ", "").upper())
+    code = f"{totp(secret):06d}"
+    browser.find_element(By.NAME, "code").send_keys(code, Keys.ENTER)
+    codes = wait.until(
+        ec.presence_of_all_elements_located((By.CSS_SELECTOR, ".recovery-codes code"))
+    )
+    assert len(codes) == 10
+    browser.find_element(By.LINK_TEXT, "I have kept them: continue").send_keys(
+        Keys.ENTER
+    )
+
+
+def test_skip_link_moves_focus_to_the_main_content(
+    browser, live_server, member, settings
+):
+    settings.DEMO_MODE = True  # no second factor: this test is about the layout
     make_plan("oap-ms")
     browser.get(live_server.url + reverse("login"))
     browser.find_element(By.NAME, "username").send_keys("alice")

@@ -3,7 +3,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from empact.accounts.models import User
+from empact.accounts import permissions
+from empact.accounts.models import RoleAssignment, User
 from empact.plans.models import KPI, Action, Plan, PlanVersion
 
 pytestmark = pytest.mark.django_db
@@ -29,9 +30,10 @@ def test_demo_loads_the_default_plan_and_accounts_then_is_a_no_op(settings):
     second = demo()
 
     assert first.startswith(
-        "demo: loaded 87 organisations, the default plan (26 actions), 5 demo accounts"
+        "demo: loaded 87 organisations, the default plan (26 actions), "
     )
-    assert counts == (1, 26, 102, 5, 1)
+    assert first.endswith("synthetic participations, 10 demo accounts\n")
+    assert counts == (1, 26, 102, 10, 1)
     assert second.strip() == "demo: already loaded, nothing to do"
     assert (
         Plan.objects.count(),
@@ -59,3 +61,26 @@ def test_demo_refuses_outside_demo_mode(settings):
     with pytest.raises(CommandError, match="set EMPACT_DEMO=true"):
         demo()
     assert not User.objects.exists()
+
+
+def test_every_role_has_a_demo_account_and_the_plan_reaches_its_readers(settings):
+    settings.DEMO_MODE = True
+    demo()
+    plan = Plan.objects.get()
+
+    roles = set(RoleAssignment.objects.values_list("role", flat=True))
+    assert roles == set(RoleAssignment.Role.values)
+    readers = {
+        u.username for u in User.objects.all() if permissions.can(u, "plan.view", plan)
+    }
+    assert readers == {
+        "driver.de",
+        "codriver.nl",
+        "leader.it",
+        "coleader.es",
+        "officer.fr",
+        "nec.pl",
+        "support.europol",
+        "analyst.europol",
+        "dpo.europol",
+    }

@@ -79,7 +79,7 @@ class Command(BaseCommand):
             load_organisations()
         result = import_plan(
             read_plan_file(file),
-            by=by or getpass.getuser(),
+            by=by or f"cli:{getpass.getuser()}",
             reason=reason,
             source=str(file),
         )

@@ -1,0 +1,187 @@
+"""THE permission module: every view, API endpoint, export, report and service asks it.
+
+`can(actor, action, obj)` answers; `require(...)` refuses (and logs the refusal);
+`visible(actor, queryset)` is the same rules as a SQL filter, for lists. Templates
+only ask, through the `can` template tag; they never decide. Each rule is written
+one condition per line so that a test can show every branch. docs/permissions.md
+lists every action; a test keeps it equal to RULES.
+
+Refusals of records the actor may not know about are 404, the same as a record that
+does not exist, so that guessing ids tells nothing (V-1). A refusal is logged to the
+audit log; callers check permission before they open a transaction, so that the
+log entry of a refusal is not rolled back with the refused work.
+"""
+
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from empact.accounts.models import RoleAssignment
+
+Role = RoleAssignment.Role
+
+
+# Facts about the actor, computed once per request and kept on the user object.
+
+
+def roles_of(actor) -> list[RoleAssignment]:
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return []
+    if not hasattr(actor, "_empact_roles"):
+        actor._empact_roles = list(
+            RoleAssignment.objects.filter(user=actor).select_related("action")
+        )
+    return actor._empact_roles
+
+
+def has_role(actor, role: str) -> bool:
+    return any(r.role == role for r in roles_of(actor))
+
+
+def _is_signed_in(actor) -> bool:
+    return bool(getattr(actor, "is_authenticated", False) and actor.is_active)
+
+
+# Rules, one condition per line.
+
+
+def signed_in(actor, obj=None) -> bool:
+    return _is_signed_in(actor)
+
+
+def drives_plan(actor, plan) -> bool:
+    """Driver or co-driver of this plan."""
+    return any(
+        r.role in (Role.DRIVER, Role.CO_DRIVER) and r.plan_id == plan.pk
+        for r in roles_of(actor)
+    )
+
+
+def can_view_plan(actor, plan) -> bool:
+    """The plan is LIMITE: visible to every user of a participating organisation."""
+    if not _is_signed_in(actor):
+        return False
+    if drives_plan(actor, plan):
+        return True
+    if has_role(actor, Role.SUPPORT):
+        return True
+    if any(
+        r.action is not None and r.action.plan_id == plan.pk for r in roles_of(actor)
+    ):
+        return True
+    if actor.organisation_id is None:
+        return False
+    return _organisation_takes_part(actor.organisation_id, plan)
+
+
+def _organisation_takes_part(organisation_id: int, plan) -> bool:
+    if plan.driver_id == organisation_id:
+        return True
+    if plan.co_drivers.filter(pk=organisation_id).exists():
+        return True
+    return plan.actions.filter(
+        Q(leader_id=organisation_id)
+        | Q(co_leader_id=organisation_id)
+        | Q(participations__organisation_id=organisation_id)
+    ).exists()
+
+
+def can_view_plan_part(actor, obj) -> bool:
+    """An OA, KPI, activity or version of a plan: as the plan."""
+    return can_view_plan(actor, obj.plan)
+
+
+def is_auditor(actor, obj=None) -> bool:
+    return _is_signed_in(actor) and has_role(actor, Role.AUDITOR)
+
+
+def is_administrator(actor, obj=None) -> bool:
+    if not _is_signed_in(actor):
+        return False
+    if not actor.is_staff:
+        return False
+    return actor.is_superuser or has_role(actor, Role.ADMINISTRATOR)
+
+
+Rule = Callable[..., bool]
+RULES: dict[str, Rule] = {
+    "plan.view": can_view_plan,
+    "plan.manage_people": drives_plan,
+    "action.view": can_view_plan_part,
+    "organisation.view": signed_in,
+    "audit.view": is_auditor,
+    "audit.export": is_auditor,
+    "admin.access": is_administrator,
+}
+# Actions about a record whose very existence is need-to-know: refused as 404.
+HIDDEN_WHEN_REFUSED = {"plan.view", "action.view", "plan.manage_people"}
+
+
+def can(actor, action: str, obj=None) -> bool:
+    """Whether `actor` may do `action` (on `obj`); unknown actions are refused."""
+    rule = RULES.get(action)
+    if rule is None:
+        raise KeyError(f"no permission rule named {action!r}")
+    return rule(actor, obj)
+
+
+def require(actor, action: str, obj=None, *, request=None) -> None:
+    """Raise Http404 or PermissionDenied unless `actor` may; the refusal is logged."""
+    if can(actor, action, obj):
+        return
+    _log_refusal(actor, action, obj, request)
+    if action in HIDDEN_WHEN_REFUSED:
+        raise Http404("not found")
+    raise PermissionDenied(action)
+
+
+def _log_refusal(actor, action, obj, request) -> None:
+    from empact.audit.log import record
+
+    record(
+        "permission.denied",
+        actor=actor if _is_signed_in(actor) else None,
+        actor_name="" if _is_signed_in(actor) else "anonymous",
+        operation="security",
+        obj=obj,
+        outcome="denied",
+        request=request,
+        extra={"permission": action},
+    )
+
+
+def visible(actor, queryset: QuerySet) -> QuerySet:
+    """`queryset` narrowed to what `actor` may see, by the same rules as `can`."""
+    model = queryset.model._meta.label_lower
+    if model == "plans.plan":
+        return queryset.filter(pk__in=_visible_plan_ids(actor))
+    if model == "plans.action":
+        return queryset.filter(plan_id__in=_visible_plan_ids(actor))
+    if model == "organisations.organisation":
+        return queryset if _is_signed_in(actor) else queryset.none()
+    raise KeyError(f"no visibility rule for {model}")
+
+
+def _visible_plan_ids(actor) -> list[int]:
+    from empact.plans.models import Plan
+
+    if not _is_signed_in(actor):
+        return []
+    if has_role(actor, Role.SUPPORT):
+        return list(Plan.objects.values_list("pk", flat=True))
+    ids = {r.plan_id for r in roles_of(actor) if r.plan_id}
+    ids |= {r.action.plan_id for r in roles_of(actor) if r.action is not None}
+    org = actor.organisation_id
+    if org is not None:
+        ids |= set(
+            Plan.objects.filter(
+                Q(driver_id=org)
+                | Q(co_drivers=org)
+                | Q(actions__leader_id=org)
+                | Q(actions__co_leader_id=org)
+                | Q(actions__participations__organisation_id=org)
+            ).values_list("pk", flat=True)
+        )
+    return sorted(ids)

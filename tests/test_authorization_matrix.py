@@ -1,0 +1,312 @@
+"""Every route × every role against the expected-access table below (T-1, T-2, T-3).
+
+A route that is not in the table fails the test, so no route ships unchecked. The
+world has organisations that drive, lead, take part in and stay outside a plan,
+and one user per role; each route is requested as each of them.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from empact.accounts.models import Participation, RoleAssignment, User
+from empact.accounts.tests.helpers import sign_in
+from empact.organisations.models import Organisation
+from empact.plans.models import Plan
+from empact.plans.tests.factories import make_organisation, make_plan
+
+Role = RoleAssignment.Role
+ROLES = (
+    "anonymous",
+    "driver",
+    "co_driver",
+    "action_leader",
+    "co_leader",
+    "participant",
+    "nec",
+    "support",
+    "analyst",
+    "auditor",
+    "administrator",
+    "outsider",
+)
+SIGNED_IN = frozenset(ROLES) - {"anonymous"}
+PLAN_READERS = frozenset(
+    {
+        "driver",
+        "co_driver",
+        "action_leader",
+        "co_leader",
+        "participant",
+        "nec",
+        "support",
+        "analyst",
+    }
+)
+PLAN_DRIVERS = frozenset({"driver", "co_driver"})
+
+
+@dataclass(frozen=True)
+class Access:
+    allowed: frozenset
+    method: str = "get"
+    refused: str = (
+        "hidden"  # what a signed-in user without access gets: hidden | forbidden
+    )
+    data: dict = field(default_factory=dict)
+
+
+# The expected-access table: route name → who may use it.
+TABLE: dict[str, Access] = {
+    "login": Access(frozenset(ROLES)),
+    "logout": Access(frozenset(ROLES), method="post"),
+    "plans:home": Access(SIGNED_IN),
+    "plans:overview": Access(PLAN_READERS),
+    "plans:action": Access(PLAN_READERS),
+    "plans:versions": Access(PLAN_READERS),
+    "organisations:list": Access(SIGNED_IN),
+    "organisations:detail": Access(SIGNED_IN),
+    "accounts:people": Access(PLAN_DRIVERS),
+    "accounts:add_participation": Access(PLAN_DRIVERS, method="post"),
+    "accounts:remove_participation": Access(PLAN_DRIVERS, method="post"),
+    "accounts:assign_role": Access(PLAN_DRIVERS, method="post"),
+    "accounts:revoke_role": Access(PLAN_DRIVERS, method="post"),
+    "account:verify": Access(SIGNED_IN),
+    "account:enrol": Access(SIGNED_IN),
+    "account:security": Access(SIGNED_IN),
+    "account:new_authenticator": Access(SIGNED_IN, method="post"),
+    "account:new_recovery_codes": Access(SIGNED_IN, method="post"),
+    "admin:login": Access(frozenset(ROLES)),
+    "admin:logout": Access(frozenset(ROLES), method="post"),
+    # No model of ours has a public page, so "view on site" leads nowhere, even
+    # for administrators; everyone else is sent to the admin's sign-in.
+    "admin:view_on_site": Access(frozenset(), refused="admin-login"),
+    "audit:log": Access(frozenset({"auditor"})),
+    "audit:export_csv": Access(frozenset({"auditor"})),
+    "audit:export_xlsx": Access(frozenset({"auditor"})),
+}
+# Every route of the Django admin is for administrators alone.
+ADMIN = Access(frozenset({"administrator"}), refused="admin-login")
+PUBLIC_WHEN_SIGNED_OUT = {"login", "logout"}
+
+
+def routes() -> list[tuple[str, object]]:
+    """(name, pattern) of every named route, admin included."""
+    found = []
+
+    def walk(patterns, namespace=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(
+                    p.url_patterns,
+                    namespace + (f"{p.namespace}:" if p.namespace else ""),
+                )
+            elif isinstance(p, URLPattern) and p.name:
+                found.append((namespace + p.name, p))
+
+    walk(get_resolver().url_patterns)
+    return sorted(set(found), key=lambda r: r[0])
+
+
+def access_for(name: str) -> Access | None:
+    if name in TABLE:
+        return TABLE[name]
+    if name.startswith("admin:"):
+        return ADMIN
+    return None
+
+
+@pytest.fixture
+def world(db):
+    plan = make_plan(actions=3)
+    action = plan.actions.get(ref="1.1")
+    for code in ("IT", "FR", "NL", "COM", "BR"):
+        make_organisation(code)
+    Participation.objects.create(
+        organisation=Organisation.objects.get(code="FR"), action=action
+    )
+    orgs = {
+        "driver": "DE",
+        "co_driver": "NL",
+        "action_leader": "EUROPOL",
+        "co_leader": "IT",
+        "participant": "FR",
+        "nec": "FR",
+        "support": "EUROPOL",
+        "analyst": "EUROPOL",
+        "auditor": "COM",
+        "administrator": "COM",
+        "outsider": "BR",
+    }
+    scopes = {
+        "driver": {"plan": plan},
+        "co_driver": {"plan": plan},
+        "action_leader": {"action": action},
+        "co_leader": {"action": action},
+        "participant": {"action": action},
+        "nec": {"country": "FR"},
+    }
+    users = {}
+    for role, code in orgs.items():
+        user = User.objects.create_user(
+            role,
+            password="x",
+            organisation=Organisation.objects.get(code=code),
+            is_staff=role == "administrator",
+        )
+        if role != "outsider":
+            RoleAssignment.objects.create(user=user, role=role, **scopes.get(role, {}))
+        users[role] = user
+    return {"plan": plan, "action": action, "users": users}
+
+
+def url_for(name: str, pattern, world) -> str:
+    plan, action = world["plan"], world["action"]
+    values = {
+        "slug": plan.slug,
+        "ref": action.ref,
+        "code": "DE",
+        "pk": _pk_for(name, world)
+        if not name.startswith("admin:")
+        else _admin_object_id(name, world),
+        "object_id": _admin_object_id(name, world),
+        "id": _admin_object_id(name, world),
+        "app_label": name.split(":")[1].split("_")[0]
+        if name.startswith("admin:")
+        else "",
+    }
+    wanted = list(pattern.pattern.converters) or list(pattern.pattern.regex.groupindex)
+    if name == "admin:app_list":
+        return reverse(name, kwargs={"app_label": "plans"})
+    if name == "admin:view_on_site":
+        from django.contrib.contenttypes.models import ContentType
+
+        content_type = ContentType.objects.get_for_model(Plan)
+        return reverse(
+            name, kwargs={"content_type_id": content_type.pk, "object_id": plan.pk}
+        )
+    return reverse(name, kwargs={k: values[k] for k in wanted})
+
+
+def _pk_for(name: str, world) -> int | None:
+    if "participation" in name:
+        return Participation.objects.filter(action=world["action"]).first().pk
+    if "role" in name:
+        return RoleAssignment.objects.filter(action=world["action"]).first().pk
+    return None
+
+
+def _admin_object_id(name: str, world) -> str:
+    """The pk of a real object of the model an admin route is about (its name is
+    `admin:<app>_<model>_<view>`; UserAdmin names some routes `auth_user_...`)."""
+    from django.contrib import admin
+
+    for model in admin.site._registry:
+        meta = model._meta
+        for app_label in {meta.app_label, "auth"}:
+            if name.startswith(f"admin:{app_label}_{meta.model_name}_"):
+                obj = model.objects.order_by("pk").first()
+                return str(obj.pk) if obj else "0"
+    return "0"
+
+
+def outcome(response) -> str:
+    location = response.get("Location", "")
+    if response.status_code == 302 and location.startswith("/admin/login/"):
+        return "admin-login"
+    if response.status_code == 302 and location.startswith("/login/"):
+        return "login"
+    if response.status_code == 302 and "/second-factor/" in location:
+        return "second-factor"
+    if response.status_code == 404:
+        return "hidden"
+    if response.status_code == 403:
+        return "forbidden"
+    if response.status_code >= 500:
+        return "error"
+    return "ok"
+
+
+def expected(access: Access, role: str, name: str) -> set[str]:
+    """The outcomes that are right for `role` on a route."""
+    if name in ("logout", "admin:logout"):
+        return {"ok", "login", "admin-login"}  # anyone may sign themselves out
+    if role in access.allowed:
+        return {"ok"}
+    if role == "anonymous":
+        return {"login", "admin-login"}
+    if name == "admin:view_on_site" and role == "administrator":
+        return {"hidden"}
+    return {access.refused}
+
+
+def test_every_route_is_in_the_table_and_every_role_gets_what_it_expects(
+    world, client, capsys
+):
+    found = routes()
+    unlisted = [name for name, _ in found if access_for(name) is None]
+    stale = sorted(set(TABLE) - {name for name, _ in found})
+    assert unlisted == [], "routes without an entry in the expected-access table"
+    assert stale == [], "table entries for routes that no longer exist"
+
+    leaks, over_denials, errors = [], [], []
+    for name, pattern in found:
+        access = access_for(name)
+        url = url_for(name, pattern, world)
+        for role in ROLES:
+            got = _request(client, world, role, access, url)
+            want = expected(access, role, name)
+            if access is ADMIN and role in access.allowed and got == "forbidden":
+                got = "ok"  # the admin's own refusal to edit a read-only model
+            if got == "error":
+                errors.append((name, role))
+            elif got == "ok" and "ok" not in want:
+                leaks.append((name, role))
+            elif got not in want:
+                over_denials.append((name, role, f"{got} instead of {want}"))
+    pairs = len(found) * len(ROLES)
+    with capsys.disabled():
+        print(
+            f"\nauthz matrix: {len(ROLES)} roles × {len(found)} routes = "
+            f"{pairs:,} pairs, {len(leaks)} leaks, {len(over_denials)} "
+            f"over-denials, {len(errors)} errors"
+        )
+    assert leaks == []
+    assert over_denials == [], "\n".join(map(str, over_denials))
+    assert errors == []
+
+
+def _request(client, world, role, access, url) -> str:
+    client.logout()
+    if role != "anonymous":
+        sign_in(client, world["users"][role])
+    # Each request runs in a savepoint that is rolled back, so an allowed change
+    # (a removal, say) does not change what the next role sees.
+    with transaction.atomic():
+        response = getattr(client, access.method)(url, access.data)
+        transaction.set_rollback(True)
+    return outcome(response)
+
+
+def test_a_participant_cannot_reach_another_plan_by_guessing_its_address(world, client):
+    """IDOR: the same 404 for a plan that exists but is not theirs and one that does
+    not exist, on every page of the plan."""
+    other = make_plan("oap-other", actions=2)
+    Plan.objects.filter(pk=other.pk).update(driver=Organisation.objects.get(code="BR"))
+    Participation.objects.filter(action__plan=other).delete()
+    sign_in(client, world["users"]["participant"])
+    probes = 0
+    for name, kwargs in [
+        ("plans:overview", {}),
+        ("plans:versions", {}),
+        ("plans:action", {"ref": "1.1"}),
+        ("accounts:people", {}),
+    ]:
+        hidden = client.get(reverse(name, kwargs={"slug": other.slug, **kwargs}))
+        missing = client.get(reverse(name, kwargs={"slug": "no-such-plan", **kwargs}))
+        assert hidden.status_code == missing.status_code == 404
+        assert "oap-other" not in hidden.content.decode()
+        probes += 1
+    assert probes == 4
