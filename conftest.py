@@ -17,3 +17,15 @@ def member_client(client, member):
     from empact.accounts.tests.helpers import sign_in
 
     return sign_in(client, member)
+
+
+@pytest.fixture
+def figure(capsys):
+    """Print a test's figure on the terminal even though output is captured, so
+    that `make test` shows it (e.g. `authz matrix: ... 0 leaks`)."""
+
+    def show(line: str) -> None:
+        with capsys.disabled():
+            print(f"\n{line.strip()}")
+
+    return show

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from empact.accounts.models import Participation, RoleAssignment, User
+from empact.audit.log import record
 from empact.organisations.models import Organisation
 from empact.organisations.services import load_organisations
 from empact.plans.defaults import DEFAULT_PLAN_FILE
@@ -145,12 +146,21 @@ def _create_demo_accounts(plan: Plan) -> int:
         )
         user.set_password(DEMO_PASSWORD)
         user.save()
-        RoleAssignment.objects.create(
+        role = RoleAssignment.objects.create(
             user=user,
             role=account.role,
             granted_by="empact demo",
             **_scope(account, plan),
         )
+        for obj, action in ((user, "user.created"), (role, "roleassignment.created")):
+            record(
+                action,
+                actor=None,
+                actor_name="empact demo",
+                operation="alteration",
+                obj=obj,
+                extra={"demo": True},
+            )
         created += 1
     return created
 

@@ -53,7 +53,7 @@ ATTEMPTS = {
 POSTGRESQL_ONLY = {"raw TRUNCATE": raw_sql("TRUNCATE audit_auditentry")}
 
 
-def test_every_attempt_to_change_or_delete_an_entry_is_rejected():
+def test_every_attempt_to_change_or_delete_an_entry_is_rejected(figure):
     entries = make_entries(3)
     head = verify()
     attempts = ATTEMPTS | (POSTGRESQL_ONLY if connection.vendor == "postgresql" else {})
@@ -67,7 +67,7 @@ def test_every_attempt_to_change_or_delete_an_entry_is_rejected():
             rejected.append(name)
             messages.add(str(e).splitlines()[0])
 
-    print(
+    figure(
         f"\nappend-only: {len(attempts)} attempts on {connection.vendor}, "
         f"{len(rejected)} rejected"
     )

@@ -241,7 +241,7 @@ def tampered_chains(draw):
     return kind, make_chain(length, seed), random.Random(seed + 1)
 
 
-def test_every_mutation_of_a_chain_is_detected_at_its_first_bad_entry():
+def test_every_mutation_of_a_chain_is_detected_at_its_first_bad_entry(figure):
     tally = Counter()
 
     @settings(max_examples=400, deadline=None)
@@ -260,7 +260,7 @@ def test_every_mutation_of_a_chain_is_detected_at_its_first_bad_entry():
 
     check()
     kinds = ", ".join(f"{tally[k]} {k}" for k in MUTATIONS)
-    print(
+    figure(
         f"\naudit chain: {tally['mutations']} mutations, {tally['detected']} "
         f"detected, first bad seq right in {tally['right seq']} ({kinds})"
     )

@@ -69,7 +69,7 @@ def test_controls_and_backslashes_are_escaped_and_other_text_kept():
 
 
 @pytest.mark.django_db
-def test_hostile_text_forges_no_line_and_no_formula_in_any_output(client):
+def test_hostile_text_forges_no_line_and_no_formula_in_any_output(client, figure):
     for value in HOSTILE:
         record(
             "login.failed",
@@ -104,7 +104,7 @@ def test_hostile_text_forges_no_line_and_no_formula_in_any_output(client):
         for v in [*cells, *(c.value for c in xlsx)]
         if isinstance(v, str) and v.lstrip().startswith(UNSAFE_FIRST)
     ]
-    print(
+    figure(
         f"\nlog injection: {n} hostile values x 4 fields x (page, CSV, XLSX): "
         f"{forged_lines} forged lines, {formula_cells + len(unsafe)} formula cells"
     )

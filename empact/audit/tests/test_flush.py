@@ -27,7 +27,7 @@ def test_flush_empties_the_log_and_leaves_it_append_only():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_appends_never_fork_the_chain():
+def test_concurrent_appends_never_fork_the_chain(figure):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: the SQLite test database is in memory")
     threads, each = 8, 50
@@ -54,7 +54,7 @@ def test_concurrent_appends_never_fork_the_chain():
     seqs = list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True))
     report = verify()
     gaps = len(set(range(1, len(seqs) + 1)) - set(seqs))
-    print(
+    figure(
         f"\nconcurrent appends: {threads} threads x {each} = {len(seqs)} entries, "
         f"{len(failures)} failed, {gaps} gaps, verify {'OK' if report.ok else 'FAILED'}"
     )

@@ -127,3 +127,18 @@ def test_a_missing_verb_prints_usage_not_a_traceback():
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "VERB" in result.stderr
+
+
+def test_an_export_is_recorded_as_a_disclosure(plan_file):
+    from empact.audit.models import AuditEntry
+
+    run("import", str(plan_file))
+    run("export", "--format", "json")
+
+    entry = AuditEntry.objects.get(action="plan.exported")
+    assert (entry.operation, entry.object_repr) == (
+        "disclosure",
+        "Operational Action Plan 2024-2025: Migrant smuggling",
+    )
+    assert entry.actor.startswith("cli:") and entry.extra["format"] == "json"
+    assert AuditEntry.objects.filter(action="plan.imported").count() == 1

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
+from empact.audit.log import record
 from empact.errors import UserError
 from empact.organisations.models import Organisation
 from empact.organisations.services import (
@@ -90,7 +91,16 @@ class Command(BaseCommand):
         self.stdout.write(result.summary())
 
     def do_export(self, *, plan, format, output, **_):
-        data = plan_as_dict(_plan(plan))
+        plan = _plan(plan)
+        data = plan_as_dict(plan)
+        record(
+            "plan.exported",
+            actor=None,
+            actor_name=f"cli:{getpass.getuser()}",
+            operation="disclosure",
+            obj=plan,
+            extra={"format": format, "to": str(output or "stdout")},
+        )
         _write(
             self,
             dump_plan_json(data) if format == "json" else dump_plan_yaml(data),
