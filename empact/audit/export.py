@@ -17,30 +17,13 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from empact.audit.chain import utc_timestamp
+from empact.audit.chain import ENTRY_FIELDS, utc_timestamp
 from empact.audit.log import record
 from empact.audit.models import AuditEntry
 from empact.audit.selectors import LogFilter, entries_matching
 from empact.errors import UserError
 
-COLUMNS = (
-    "seq",
-    "at",
-    "actor",
-    "actor_id",
-    "organisation",
-    "operation",
-    "action",
-    "outcome",
-    "object_type",
-    "object_id",
-    "object_repr",
-    "justification",
-    "request_id",
-    "extra",
-    "prev_hash",
-    "hash",
-)
+COLUMNS = (*ENTRY_FIELDS, "hash")
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
