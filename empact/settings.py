@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "empact.organisations",
     "empact.plans",
     "empact.accounts",
+    "empact.reporting",
 ]
 
 MIDDLEWARE = [

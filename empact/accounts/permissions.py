@@ -105,6 +105,55 @@ def is_administrator(actor, obj=None) -> bool:
     return actor.is_superuser or has_role(actor, Role.ADMINISTRATOR)
 
 
+def manages_periods(actor, plan) -> bool:
+    """Open and close reporting periods: the plan's drivers and EMPACT support."""
+    if drives_plan(actor, plan):
+        return True
+    return has_role(actor, Role.SUPPORT)
+
+
+def edits_contribution(actor, contribution) -> bool:
+    """A user of the reporting organisation with a role in that OA."""
+    if not _is_signed_in(actor):
+        return False
+    if actor.organisation_id != contribution.organisation_id:
+        return False
+    return any(
+        r.role in RoleAssignment.ACTION_ROLES and r.action_id == contribution.action_id
+        for r in roles_of(actor)
+    )
+
+
+def reviews_contribution(actor, contribution) -> bool:
+    """The action leader or co-leader of the contribution's OA."""
+    return any(
+        r.role in (Role.ACTION_LEADER, Role.CO_LEADER)
+        and r.action_id == contribution.action_id
+        for r in roles_of(actor)
+    )
+
+
+def decides_amendment(actor, contribution) -> bool:
+    return drives_plan(actor, contribution.action.plan)
+
+
+def can_view_contribution(actor, contribution) -> bool:
+    """Its own organisation's editors, the OA's leaders, the plan's drivers,
+    EMPACT support, and the NEC of the organisation's country."""
+    if edits_contribution(actor, contribution):
+        return True
+    if reviews_contribution(actor, contribution):
+        return True
+    if drives_plan(actor, contribution.action.plan):
+        return True
+    if has_role(actor, Role.SUPPORT):
+        return True
+    country = contribution.organisation.country
+    return bool(country) and any(
+        r.role == Role.NEC and r.country == country for r in roles_of(actor)
+    )
+
+
 Rule = Callable[..., bool]
 RULES: dict[str, Rule] = {
     "plan.view": can_view_plan,
@@ -114,9 +163,23 @@ RULES: dict[str, Rule] = {
     "audit.view": is_auditor,
     "audit.export": is_auditor,
     "admin.access": is_administrator,
+    "period.manage": manages_periods,
+    "period.lock": drives_plan,
+    "contribution.view": can_view_contribution,
+    "contribution.edit": edits_contribution,
+    "contribution.review": reviews_contribution,
+    "amendment.decide": decides_amendment,
 }
 # Actions about a record whose very existence is need-to-know: refused as 404.
-HIDDEN_WHEN_REFUSED = {"plan.view", "action.view", "plan.manage_people"}
+HIDDEN_WHEN_REFUSED = {
+    "plan.view",
+    "action.view",
+    "plan.manage_people",
+    "contribution.view",
+    "contribution.edit",
+    "contribution.review",
+    "amendment.decide",
+}
 
 
 def can(actor, action: str, obj=None) -> bool:
@@ -159,9 +222,30 @@ def visible(actor, queryset: QuerySet) -> QuerySet:
         return queryset.filter(pk__in=_visible_plan_ids(actor))
     if model == "plans.action":
         return queryset.filter(plan_id__in=_visible_plan_ids(actor))
+    if model == "reporting.contribution":
+        return queryset.filter(_visible_contributions(actor))
     if model == "organisations.organisation":
         return queryset if _is_signed_in(actor) else queryset.none()
     raise KeyError(f"no visibility rule for {model}")
+
+
+def _visible_contributions(actor) -> Q:
+    """can_view_contribution as a filter on Contribution."""
+    if not _is_signed_in(actor):
+        return Q(pk__in=[])
+    if has_role(actor, Role.SUPPORT):
+        return Q()
+    roles = roles_of(actor)
+    own_actions = [r.action_id for r in roles if r.role in RoleAssignment.ACTION_ROLES]
+    led = [r.action_id for r in roles if r.role in (Role.ACTION_LEADER, Role.CO_LEADER)]
+    driven = [r.plan_id for r in roles if r.role in (Role.DRIVER, Role.CO_DRIVER)]
+    countries = [r.country for r in roles if r.role == Role.NEC]
+    return (
+        Q(organisation_id=actor.organisation_id, action_id__in=own_actions)
+        | Q(action_id__in=led)
+        | Q(action__plan_id__in=driven)
+        | Q(organisation__country__in=countries)
+    )
 
 
 def _visible_plan_ids(actor) -> list[int]:
