@@ -149,9 +149,7 @@ def save_contribution(
     Raises UserError listing every problem (KPI letter or activity number, and why).
     """
     permissions.require(actor, "contribution.edit", contribution, request=request)
-    refusal = workflow.edit_refusal(situation(contribution, today=today))
-    if refusal:
-        raise UserError(f"{contribution} cannot be edited: {refusal}")
+    _refuse_edit(contribution, today)
     kpis = {k.pk: k for k in contribution.action.kpis.all()}
     activities = {a.pk: a for a in contribution.action.activities.all()}
     clean_values, problems = _clean_values(values, kpis)
@@ -162,6 +160,8 @@ def save_contribution(
             f"{contribution}: {len(problems)} problem(s); nothing was saved", problems
         )
     with transaction.atomic():
+        _lock_period(contribution)
+        _refuse_edit(contribution, today)
         _bump_version(contribution, version, narrative=narrative)
         _replace_values(contribution, clean_values)
         _replace_statuses(contribution, clean_statuses)
@@ -190,15 +190,18 @@ def take_step(
     """submit (the organisation), accept or return (the action leader)."""
     permission = "contribution.edit" if step == "submit" else "contribution.review"
     permissions.require(actor, permission, contribution, request=request)
-    refusal = workflow.step_refusal(
-        step, situation(contribution, today=today), reason=reason
-    )
-    if refusal:
-        raise UserError(
-            f"{contribution} cannot be {workflow.past_tense(step)}: {refusal}"
-        )
-    to_state = workflow.TRANSITIONS[step, contribution.state]
     with transaction.atomic():
+        # Lock order: period, then contribution. Holding the period row means a
+        # driver locking it now waits for this step, or this step sees the lock.
+        _lock_period(contribution)
+        refusal = workflow.step_refusal(
+            step, situation(contribution, today=today), reason=reason
+        )
+        if refusal:
+            raise UserError(
+                f"{contribution} cannot be {workflow.past_tense(step)}: {refusal}"
+            )
+        to_state = workflow.TRANSITIONS[step, contribution.state]
         changed = Contribution.objects.filter(
             pk=contribution.pk,
             version=version,
@@ -340,6 +343,19 @@ def situation(contribution: Contribution, *, today: date) -> workflow.Situation:
         deadline=period.deadline,
         today=today,
     )
+
+
+def _lock_period(contribution: Contribution) -> None:
+    """Take the period's row lock (PostgreSQL) and re-read its state."""
+    contribution.period = ReportingPeriod.objects.select_for_update().get(
+        pk=contribution.period_id
+    )
+
+
+def _refuse_edit(contribution: Contribution, today: date) -> None:
+    refusal = workflow.edit_refusal(situation(contribution, today=today))
+    if refusal:
+        raise UserError(f"{contribution} cannot be edited: {refusal}")
 
 
 def _bump_version(contribution: Contribution, version: int, *, narrative: str) -> None:

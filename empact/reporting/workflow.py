@@ -89,7 +89,8 @@ def period_step_refusal(step: str, *, period: str, state: str) -> str | None:
 
 
 def _wrong_state(step: str, state: str) -> str:
-    return f"a {state} contribution cannot be {past_tense(step)}"
+    article = "an" if state[0] in "aeiou" else "a"
+    return f"{article} {state} contribution cannot be {past_tense(step)}"
 
 
 def past_tense(step: str) -> str:
