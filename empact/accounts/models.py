@@ -141,3 +141,4 @@ class Participation(models.Model):
 # empact/accounts/auth/; imported here so that they belong to this app.
 from empact.accounts.auth.devices import RecoveryCodeDevice  # noqa: E402,F401
 from empact.accounts.auth.sessions import UserSession  # noqa: E402,F401
+from empact.accounts.tokens import APIToken  # noqa: E402,F401

@@ -85,19 +85,18 @@ def test_two_reviewers_at_once_never_lose_an_update(figure):
             version=contribution.version,
             today=TODAY,
         )
-        version = contribution.version
         results = race(
             lambda c=contribution: services.take_step(
                 Contribution.objects.get(pk=c.pk),
                 "accept",
-                version=version,
+                version=c.version,
                 actor=fresh(leaders[0]),
                 today=TODAY,
             ),
             lambda c=contribution: services.take_step(
                 Contribution.objects.get(pk=c.pk),
                 "return",
-                version=version,
+                version=c.version,
                 reason="evidence missing",
                 actor=fresh(leaders[1]),
                 today=TODAY,
