@@ -154,6 +154,26 @@ def can_view_contribution(actor, contribution) -> bool:
     )
 
 
+def manages_jads(actor, plan) -> bool:
+    """Plan JADs and map KPIs to their results: drivers and the plan's leaders."""
+    if drives_plan(actor, plan):
+        return True
+    return any(
+        r.role in (Role.ACTION_LEADER, Role.CO_LEADER)
+        and r.action is not None
+        and r.action.plan_id == plan.pk
+        for r in roles_of(actor)
+    )
+
+
+def reports_jad_results(actor, jad) -> bool:
+    """Users with a role in one of the JAD's OAs, or who manage JADs of its plan."""
+    if manages_jads(actor, jad.plan):
+        return True
+    action_ids = {a.pk for a in jad.actions.all()}
+    return any(r.action_id in action_ids for r in roles_of(actor))
+
+
 Rule = Callable[..., bool]
 RULES: dict[str, Rule] = {
     "plan.view": can_view_plan,
@@ -169,6 +189,8 @@ RULES: dict[str, Rule] = {
     "contribution.edit": edits_contribution,
     "contribution.review": reviews_contribution,
     "amendment.decide": decides_amendment,
+    "jad.manage": manages_jads,
+    "jad.report": reports_jad_results,
 }
 # Actions about a record whose very existence is need-to-know: refused as 404.
 HIDDEN_WHEN_REFUSED = {
@@ -179,6 +201,8 @@ HIDDEN_WHEN_REFUSED = {
     "contribution.edit",
     "contribution.review",
     "amendment.decide",
+    "jad.manage",
+    "jad.report",
 }
 
 

@@ -202,3 +202,83 @@ class AmendmentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Amendment of {self.contribution} ({self.state})"
+
+
+class JointActionDay(models.Model):
+    """A dated, coordinated operation linked to OAs (an EMPACT Action Day / JAD)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="jads")
+    name = models.CharField(max_length=200)
+    starts = models.DateField()
+    ends = models.DateField()
+    actions = models.ManyToManyField(Action, related_name="jads")
+    lead = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="led_jads"
+    )
+    participants = models.ManyToManyField(Organisation, related_name="jads", blank=True)
+
+    class Meta:
+        ordering = ["plan", "starts", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends__gte=models.F("starts")),
+                name="jad_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.starts:%d %b %Y})"
+
+
+class JADMeasure(models.TextChoices):
+    """What a JAD result counts; each may be mapped to a KPI of a linked OA."""
+
+    ARRESTS = "arrests", _("Arrests")
+    OCGS_DISRUPTED = "ocgs_disrupted", _("OCGs disrupted")
+    SEIZURES = "seizures", _("Seizures")
+    MIGRANTS_DETECTED = "migrants_detected", _("Irregular migrants detected")
+    FALSE_DOCUMENTS = "false_documents", _("False documents detected")
+
+
+class JADResult(models.Model):
+    """One organisation's result in one JAD, for one measure (seizures by kind)."""
+
+    jad = models.ForeignKey(
+        JointActionDay, on_delete=models.CASCADE, related_name="results"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="jad_results"
+    )
+    measure = models.CharField(max_length=20, choices=JADMeasure.choices)
+    seizure_kind = models.CharField(
+        max_length=60, blank=True, help_text=_("For seizures: cash, vehicles, ...")
+    )
+    value = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jad", "organisation", "measure", "seizure_kind"],
+                name="jad_result_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jad}: {self.organisation.code} {self.measure} {self.value}"
+
+
+class JADMapping(models.Model):
+    """The declared mapping: a KPI counts one JAD measure of the JADs of its OA.
+
+    One mapping per KPI, so a JAD result reaches a KPI at most once however many
+    of the JAD's OAs it is linked through.
+    """
+
+    kpi = models.OneToOneField(
+        KPI, on_delete=models.CASCADE, related_name="jad_mapping"
+    )
+    measure = models.CharField(max_length=20, choices=JADMeasure.choices)
+    seizure_kind = models.CharField(max_length=60, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kpi} ← JAD {self.measure}"

@@ -1,0 +1,109 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.http import Http404
+
+from empact.accounts.models import RoleAssignment, User
+from empact.errors import UserError
+from empact.plans.tests.factories import make_organisation, make_plan
+from empact.reporting import jads
+from empact.reporting.models import JADResult
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    plan = make_plan()
+    driver = User.objects.create_user("driver", organisation=make_organisation("DE"))
+    RoleAssignment.objects.create(user=driver, role="driver", plan=plan)
+    oa_11, oa_13 = plan.actions.get(ref="1.1"), plan.actions.get(ref="1.3")
+    jad = jads.plan_jad(
+        plan,
+        name="JAD ARKTOS",
+        starts=date(2024, 9, 10),
+        ends=date(2024, 9, 14),
+        actions=[oa_11, oa_13],
+        lead=make_organisation("PL"),
+        participants=[make_organisation("FR")],
+        actor=driver,
+    )
+    return plan, driver, oa_11, oa_13, jad
+
+
+def test_a_result_counts_once_in_each_mapped_kpi_of_a_linked_oa(world):
+    plan, driver, oa_11, oa_13, jad = world
+    for oa in (oa_11, oa_13):
+        jads.map_kpi(oa.kpis.get(letter="a"), measure="ocgs_disrupted", actor=driver)
+    unlinked = plan.actions.get(ref="2.2").kpis.get(letter="a")
+    jads.map_kpi(unlinked, measure="ocgs_disrupted", actor=driver)
+    fr = jad.participants.get(code="FR")
+    jads.record_jad_result(jad, fr, measure="ocgs_disrupted", value=3, actor=driver)
+    jads.record_jad_result(jad, fr, measure="arrests", value=12, actor=driver)
+
+    values = jads.jad_values(plan)
+
+    assert sorted((v.kpi_id, v.year, v.half, v.value) for v in values) == sorted(
+        [
+            (oa_11.kpis.get(letter="a").pk, 2024, 2, Decimal(3)),
+            (oa_13.kpis.get(letter="a").pk, 2024, 2, Decimal(3)),
+        ]
+    )
+
+
+def test_recording_a_result_again_replaces_it(world):
+    plan, driver, oa_11, oa_13, jad = world
+    pl = jad.lead
+    jads.record_jad_result(jad, pl, measure="arrests", value=5, actor=driver)
+    jads.record_jad_result(jad, pl, measure="arrests", value=7, actor=driver)
+
+    assert list(JADResult.objects.values_list("value", flat=True)) == [7]
+
+
+def test_an_organisation_outside_the_jad_cannot_have_results(world):
+    plan, driver, oa_11, oa_13, jad = world
+    with pytest.raises(UserError, match="BR did not take part in JAD ARKTOS"):
+        jads.record_jad_result(
+            jad, make_organisation("BR"), measure="arrests", value=1, actor=driver
+        )
+
+
+def test_a_kpi_counts_one_jad_measure_only(world):
+    plan, driver, oa_11, oa_13, jad = world
+    kpi = oa_11.kpis.get(letter="a")
+    jads.map_kpi(kpi, measure="arrests", actor=driver)
+    with pytest.raises(UserError, match="already counts a JAD measure"):
+        jads.map_kpi(kpi, measure="ocgs_disrupted", actor=driver)
+
+
+def test_planning_checks_every_problem_and_who_may(world):
+    plan, driver, oa_11, oa_13, jad = world
+    other = make_plan("oap-other")
+    with pytest.raises(UserError) as error:
+        jads.plan_jad(
+            plan,
+            name="Bad",
+            starts=date(2024, 9, 10),
+            ends=date(2024, 9, 1),
+            actions=[other.actions.first()],
+            lead=jad.lead,
+            participants=[],
+            actor=driver,
+        )
+    assert error.value.problems == [
+        "OA 1.1 is not in this plan",
+        "the JAD ends (2024-09-01) before it starts (2024-09-10)",
+    ]
+    outsider = User.objects.create_user("x", organisation=make_organisation("BR"))
+    with pytest.raises(Http404):
+        jads.plan_jad(
+            plan,
+            name="X",
+            starts=date(2024, 1, 1),
+            ends=date(2024, 1, 2),
+            actions=[oa_11],
+            lead=jad.lead,
+            participants=[],
+            actor=outsider,
+        )
