@@ -18,6 +18,7 @@ from empact.plans.defaults import DEFAULT_PLAN_FILE
 from empact.plans.models import Action, Plan
 from empact.plans.planfile import read_plan_file
 from empact.plans.services import import_plan
+from empact.web.demo_reporting import load_demo_reporting
 
 # Demo only: these passwords are printed on the console and in the README.
 DEMO_PASSWORD = "demo-empact-2024"
@@ -102,6 +103,10 @@ def load_demo() -> list[str]:
     created = _create_demo_accounts(plan)
     if created:
         done.append(f"{created} demo accounts")
+    driver = User.objects.get(username="driver.de")
+    made = load_demo_reporting(plan, driver=driver, password=DEMO_PASSWORD)
+    if made:
+        done.append(f"{made} synthetic contributions in 2024-H1 and 2024-H2")
     return done
 
 

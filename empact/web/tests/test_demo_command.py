@@ -5,7 +5,9 @@ from django.core.management import CommandError, call_command
 
 from empact.accounts import permissions
 from empact.accounts.models import RoleAssignment, User
+from empact.audit.verify import verify
 from empact.plans.models import KPI, Action, Plan, PlanVersion
+from empact.reporting.models import Contribution, ReportingPeriod
 
 pytestmark = pytest.mark.django_db
 
@@ -16,64 +18,45 @@ def demo(*args) -> str:
     return out.getvalue()
 
 
-def test_demo_loads_the_default_plan_and_accounts_then_is_a_no_op(settings):
-    settings.DEMO_MODE = True
-
-    first = demo()
-    counts = (
+def counts() -> tuple:
+    return (
         Plan.objects.count(),
         Action.objects.count(),
         KPI.objects.count(),
-        User.objects.count(),
         PlanVersion.objects.count(),
+        Contribution.objects.count(),
+        ReportingPeriod.objects.count(),
     )
+
+
+def test_demo_loads_everything_once_then_is_a_no_op(settings):
+    settings.DEMO_MODE = True
+
+    first = demo("--print-logins")
+    loaded = counts()
     second = demo()
 
     assert first.startswith(
-        "demo: loaded 87 organisations, the default plan (26 actions), "
+        "demo: loaded 87 organisations, the default plan (26 "
+        "actions), 126 synthetic participations, 10 demo "
+        "accounts, 252 synthetic contributions in 2024-H1 and "
+        "2024-H2"
     )
-    assert first.endswith("synthetic participations, 10 demo accounts\n")
-    assert counts == (1, 26, 102, 10, 1)
+    assert "http://127.0.0.1:8000/" in first and "demo-empact-2024" in first
+    assert loaded == (1, 26, 102, 1, 252, 2)
     assert second.strip() == "demo: already loaded, nothing to do"
-    assert (
-        Plan.objects.count(),
-        Action.objects.count(),
-        KPI.objects.count(),
-        User.objects.count(),
-        PlanVersion.objects.count(),
-    ) == counts
+    assert counts() == loaded
+    assert verify().ok
 
 
-def test_demo_prints_the_url_and_logins(settings):
-    settings.DEMO_MODE = True
-
-    out = demo("--print-logins")
-
-    assert "http://127.0.0.1:8000/" in out
-    assert "driver.de" in out and "demo-empact-2024" in out
-    user = User.objects.get(username="driver.de")
-    assert user.check_password("demo-empact-2024") and user.organisation.code == "DE"
-
-
-def test_demo_refuses_outside_demo_mode(settings):
-    settings.DEMO_MODE = False
-
-    with pytest.raises(CommandError, match="set EMPACT_DEMO=true"):
-        demo()
-    assert not User.objects.exists()
-
-
-def test_every_role_has_a_demo_account_and_the_plan_reaches_its_readers(settings):
+def test_the_demo_has_every_role_and_two_reported_half_years(settings):
     settings.DEMO_MODE = True
     demo()
     plan = Plan.objects.get()
 
     roles = set(RoleAssignment.objects.values_list("role", flat=True))
     assert roles == set(RoleAssignment.Role.values)
-    readers = {
-        u.username for u in User.objects.all() if permissions.can(u, "plan.view", plan)
-    }
-    assert readers == {
+    demo_logins = {
         "driver.de",
         "codriver.nl",
         "leader.it",
@@ -83,4 +66,36 @@ def test_every_role_has_a_demo_account_and_the_plan_reaches_its_readers(settings
         "support.europol",
         "analyst.europol",
         "dpo.europol",
+        "admin",
     }
+    readers = {
+        u.username
+        for u in User.objects.filter(username__in=demo_logins)
+        if permissions.can(u, "plan.view", plan)
+    }
+    assert readers == demo_logins - {"admin"}
+    h1, h2 = ReportingPeriod.objects.order_by("half")
+    assert (h1.code, h1.state, h2.code, h2.state) == (
+        "2024-H1",
+        "locked",
+        "2024-H2",
+        "closed",
+    )
+    assert set(h1.contributions.values_list("state", flat=True)) == {"accepted"}
+    assert set(h2.contributions.values_list("state", flat=True)) == {
+        "accepted",
+        "submitted",
+        "draft",
+    }
+    assert all(
+        c.narrative.startswith("[SYNTHETIC DEMO DATA]")
+        for c in Contribution.objects.all()
+    )
+
+
+def test_demo_refuses_outside_demo_mode(settings):
+    settings.DEMO_MODE = False
+
+    with pytest.raises(CommandError, match="set EMPACT_DEMO=true"):
+        demo()
+    assert not User.objects.exists()
