@@ -278,6 +278,18 @@ AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit log
 EMPACT_PROXY_COUNT = env_int("EMPACT_PROXY_COUNT", 0)
 EMPACT_SUPPORT_CONTACT = os.getenv("EMPACT_SUPPORT_CONTACT", "")
 
+# Attainment status on the dashboards (empact/reporting/attainment.py): green when
+# the accepted value reaches this percentage of what is expected by now, amber from
+# the second percentage, red below it.
+EMPACT_ATTAINMENT_GREEN_PERCENT = env_int("EMPACT_ATTAINMENT_GREEN_PERCENT", 100)
+EMPACT_ATTAINMENT_AMBER_PERCENT = env_int("EMPACT_ATTAINMENT_AMBER_PERCENT", 75)
+if EMPACT_ATTAINMENT_AMBER_PERCENT > EMPACT_ATTAINMENT_GREEN_PERCENT:
+    raise ImproperlyConfigured(
+        f"EMPACT_ATTAINMENT_AMBER_PERCENT={EMPACT_ATTAINMENT_AMBER_PERCENT} is above "
+        f"EMPACT_ATTAINMENT_GREEN_PERCENT={EMPACT_ATTAINMENT_GREEN_PERCENT}; amber "
+        "must start at or below green"
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -2,11 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from empact.api import api
+
 urlpatterns = [
     path("", include("empact.plans.urls")),
     path("organisations/", include("empact.organisations.urls")),
     path("audit/", include("empact.audit.urls")),
     path("", include("empact.accounts.urls")),
+    path("", include("empact.reporting.urls")),
+    path("", include("empact.reporting.dashboard_urls")),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="web/login.html"),
@@ -15,6 +19,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include("empact.accounts.auth.urls")),
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
 ]
 
 handler403 = "empact.web.views.permission_denied"

@@ -6,6 +6,7 @@ and one user per role; each route is requested as each of them.
 """
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 import pytest
 from django.db import transaction
@@ -16,6 +17,8 @@ from empact.accounts.tests.helpers import sign_in
 from empact.organisations.models import Organisation
 from empact.plans.models import Plan
 from empact.plans.tests.factories import make_organisation, make_plan
+from empact.reporting import services
+from empact.reporting.models import AmendmentRequest
 
 Role = RoleAssignment.Role
 ROLES = (
@@ -46,6 +49,12 @@ PLAN_READERS = frozenset(
     }
 )
 PLAN_DRIVERS = frozenset({"driver", "co_driver"})
+# FR's contribution: its editor, the OA's leaders, the drivers, support, FR's NEC.
+CONTRIBUTION_READERS = frozenset(
+    {"driver", "co_driver", "action_leader", "co_leader", "participant", "nec"}
+    | {"support"}
+)
+PERIOD_MANAGERS = PLAN_DRIVERS | {"support"}
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,10 @@ class Access:
         "hidden"  # what a signed-in user without access gets: hidden | forbidden
     )
     data: dict = field(default_factory=dict)
+    json: bool = False  # send `data` as a JSON body (the API)
+    # For a plan's routes whose rule is not need-to-know (period.manage): what the
+    # plan's readers get; everyone else still gets `refused`, so the plan stays hidden.
+    refused_to_readers: str = ""
 
 
 # The expected-access table: route name → who may use it.
@@ -66,6 +79,9 @@ TABLE: dict[str, Access] = {
     "plans:overview": Access(PLAN_READERS),
     "plans:action": Access(PLAN_READERS),
     "plans:versions": Access(PLAN_READERS),
+    "dashboards:plan": Access(PLAN_READERS),
+    "dashboards:action": Access(PLAN_READERS),
+    "dashboards:organisation": Access(PLAN_READERS),
     "organisations:list": Access(SIGNED_IN),
     "organisations:detail": Access(SIGNED_IN),
     "accounts:people": Access(PLAN_DRIVERS),
@@ -86,6 +102,62 @@ TABLE: dict[str, Access] = {
     "audit:log": Access(frozenset({"auditor"})),
     "audit:export_csv": Access(frozenset({"auditor"})),
     "audit:export_xlsx": Access(frozenset({"auditor"})),
+    # The API, called here with the signed-in session (django_auth, CSRF checked);
+    # bearer tokens act as their user and are checked in reporting/tests/test_api.py.
+    # The contribution is FR's, for OA 1.1, in an open period.
+    "api-1.0.0:api-root": Access(frozenset()),  # only says there are no docs
+    "api-1.0.0:openapi-json": Access(SIGNED_IN),
+    "api-1.0.0:list_plans": Access(SIGNED_IN),  # each sees the plans visible to them
+    "api-1.0.0:get_plan": Access(PLAN_READERS),
+    "api-1.0.0:list_periods": Access(PLAN_READERS),
+    "api-1.0.0:list_contributions": Access(SIGNED_IN),  # the visible ones
+    "api-1.0.0:get_contribution": Access(CONTRIBUTION_READERS),
+    "api-1.0.0:start_contribution": Access(
+        frozenset({"action_leader", "co_leader", "participant"}),
+        method="post",
+        data={"plan": "oap-test", "oa": "1.1", "period": "2024-H1"},
+        json=True,
+    ),
+    "api-1.0.0:save_contribution": Access(
+        frozenset({"participant"}), method="put", data={"version": 1}, json=True
+    ),
+    "api-1.0.0:submit_contribution": Access(
+        frozenset({"participant"}), method="post", data={"version": 1}, json=True
+    ),
+    # The reporting pages, on the same world: FR's contribution to OA 1.1 in the
+    # open period 2024-H1, with one pending amendment request.
+    "reporting:periods": Access(PLAN_READERS),
+    "reporting:create_period": Access(
+        PERIOD_MANAGERS,
+        method="post",
+        refused_to_readers="forbidden",
+        data={"year": 2024, "half": 2, "deadline": "2024-12-31"},
+    ),
+    "reporting:step_period": Access(
+        PERIOD_MANAGERS,
+        method="post",
+        refused_to_readers="forbidden",
+        data={"step": "close"},
+    ),
+    "reporting:period_action": Access(PLAN_READERS),
+    "reporting:start_contribution": Access(
+        frozenset({"action_leader", "co_leader", "participant"}), method="post"
+    ),
+    "reporting:contribution": Access(CONTRIBUTION_READERS),
+    "reporting:edit_contribution": Access(
+        frozenset({"participant"}), method="post", data={"version": 1}
+    ),
+    "reporting:step_contribution": Access(
+        frozenset({"action_leader", "co_leader"}),
+        method="post",
+        data={"step": "accept", "version": 1},
+    ),
+    "reporting:request_amendment": Access(
+        frozenset({"participant"}), method="post", data={"amend-reason": "a typo"}
+    ),
+    "reporting:decide_amendment": Access(
+        PLAN_DRIVERS, method="post", data={"decision": "reject", "reason": "no"}
+    ),
 }
 # Every route of the Django admin is for administrators alone.
 ADMIN = Access(frozenset({"administrator"}), refused="admin-login")
@@ -159,7 +231,27 @@ def world(db):
         if role != "outsider":
             RoleAssignment.objects.create(user=user, role=role, **scopes.get(role, {}))
         users[role] = user
-    return {"plan": plan, "action": action, "users": users}
+    period = services.create_period(
+        plan, 2024, 1, deadline=date.today() + timedelta(days=30), actor=users["driver"]
+    )
+    services.step_period(period, "open", actor=users["driver"])
+    contribution = services.start_contribution(
+        Organisation.objects.get(code="FR"), action, period, actor=users["participant"]
+    )
+    amendment = AmendmentRequest.objects.create(
+        contribution=contribution,
+        proposed={"narrative": "Corrected."},
+        reason="a typo",
+        requested_by="participant",
+    )
+    return {
+        "plan": plan,
+        "action": action,
+        "users": users,
+        "period": period,
+        "contribution": contribution,
+        "amendment": amendment,
+    }
 
 
 def url_for(name: str, pattern, world) -> str:
@@ -168,11 +260,14 @@ def url_for(name: str, pattern, world) -> str:
         "slug": plan.slug,
         "ref": action.ref,
         "code": "DE",
+        "period": world["period"].code,
         "pk": _pk_for(name, world)
         if not name.startswith("admin:")
         else _admin_object_id(name, world),
         "object_id": _admin_object_id(name, world),
-        "id": _admin_object_id(name, world),
+        "id": world["contribution"].pk
+        if name.startswith("api-")
+        else _admin_object_id(name, world),
         "app_label": name.split(":")[1].split("_")[0]
         if name.startswith("admin:")
         else "",
@@ -191,6 +286,10 @@ def url_for(name: str, pattern, world) -> str:
 
 
 def _pk_for(name: str, world) -> int | None:
+    if name == "reporting:decide_amendment":
+        return world["amendment"].pk
+    if name.startswith("reporting:"):
+        return world["contribution"].pk
     if "participation" in name:
         return Participation.objects.filter(action=world["action"]).first().pk
     if "role" in name:
@@ -214,6 +313,8 @@ def _admin_object_id(name: str, world) -> str:
 
 def outcome(response) -> str:
     location = response.get("Location", "")
+    if response.status_code == 401:
+        return "login"  # the API asks for credentials instead of redirecting
     if response.status_code == 302 and location.startswith("/admin/login/"):
         return "admin-login"
     if response.status_code == 302 and location.startswith("/login/"):
@@ -239,6 +340,8 @@ def expected(access: Access, role: str, name: str) -> set[str]:
         return {"login", "admin-login"}
     if name == "admin:view_on_site" and role == "administrator":
         return {"hidden"}
+    if access.refused_to_readers and role in PLAN_READERS:
+        return {access.refused_to_readers}
     return {access.refused}
 
 
@@ -285,7 +388,8 @@ def _request(client, world, role, access, url) -> str:
     # Each request runs in a savepoint that is rolled back, so an allowed change
     # (a removal, say) does not change what the next role sees.
     with transaction.atomic():
-        response = getattr(client, access.method)(url, access.data)
+        extra = {"content_type": "application/json"} if access.json else {}
+        response = getattr(client, access.method)(url, access.data, **extra)
         transaction.set_rollback(True)
     return outcome(response)
 

@@ -1,0 +1,112 @@
+"""The HTTP API: one NinjaAPI, private unless an operation says `auth=None`.
+
+National systems sign in with a per-organisation bearer token (a header, never the
+query string); a browser session may call the API too, with its CSRF token checked
+by ninja's django_auth. Django's LoginRequiredMiddleware would redirect a request
+without a session to the sign-in page, so every API route is marked
+login_not_required and ninja answers 401 itself. The interactive docs page is
+switched off, because ninja's loads Swagger from a CDN; the OpenAPI schema is
+served at /api/openapi.json to signed-in callers (session or token) only.
+"""
+
+import logging
+from functools import wraps
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.urls import URLPattern
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from empact.accounts.tokens import user_for_token
+from empact.audit.log import AuditWriteFailed
+from empact.errors import UserError
+from empact.reporting.api import VersionConflict
+
+logger = logging.getLogger(__name__)
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer <token>`: the token's owner, or None (401)."""
+
+    def authenticate(self, request, token):
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+token_auth = TokenAuth()
+
+
+def signed_in_only(view):
+    """The schema for a signed-in session or a valid token; 401 otherwise."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated and token_auth(request) is None:
+            return JsonResponse({"detail": "Unauthorized"}, status=401)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class EmpactAPI(NinjaAPI):
+    def _get_urls(self):
+        patterns = super()._get_urls()
+        for pattern in patterns:
+            # The root only says where the docs are (nowhere): left to the
+            # sign-in redirect like any page.
+            if isinstance(pattern, URLPattern) and pattern.name != "api-root":
+                pattern.callback = login_not_required(pattern.callback)
+        return patterns
+
+
+api = EmpactAPI(
+    title="empact API",
+    version="1.0.0",
+    auth=[token_auth, django_auth],
+    docs_url=None,
+    docs_decorator=signed_in_only,
+)
+
+
+def _not_found(request, exc):
+    # The same body whether the record does not exist or is not the caller's.
+    return api.create_response(request, {"detail": "Not Found"}, status=404)
+
+
+def _forbidden(request, exc):
+    return api.create_response(request, {"detail": "Forbidden"}, status=403)
+
+
+def _user_error(request, exc):
+    body = {"message": exc.args[0], "problems": exc.problems}
+    return api.create_response(request, body, status=400)
+
+
+def _conflict(request, exc):
+    body = {"message": exc.args[0], "problems": exc.problems}
+    return api.create_response(request, body, status=409)
+
+
+def _audit_failed(request, exc):
+    logger.error("audit write failed, API request refused: %s", exc)
+    body = {"detail": "this access cannot be logged, so it is refused"}
+    return api.create_response(request, body, status=503)
+
+
+def _server_error(request, exc):
+    logger.exception("API error", exc_info=exc)
+    return api.create_response(request, {"detail": "Server error"}, status=500)
+
+
+api.add_exception_handler(Http404, _not_found)
+api.add_exception_handler(PermissionDenied, _forbidden)
+api.add_exception_handler(UserError, _user_error)
+api.add_exception_handler(VersionConflict, _conflict)
+api.add_exception_handler(AuditWriteFailed, _audit_failed)
+api.add_exception_handler(Exception, _server_error)
+
+api.add_router("/", "empact.reporting.api.router")

@@ -1,0 +1,299 @@
+"""The reporting API: plans, periods and contributions, for national systems.
+
+Handlers are adapters: every read starts from `permissions.visible`, every change
+goes through `reporting.services` (which check permission and audit). A record the
+caller may not see is 404, the same as one that does not exist. KPIs are named by
+their letter and activities by their number, as in the plan file.
+"""
+
+import datetime
+from contextlib import contextmanager
+from decimal import Decimal
+
+from django.http import Http404
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+
+from empact.accounts import permissions
+from empact.audit.log import record_consultation
+from empact.errors import UserError
+from empact.plans.export import plan_as_dict
+from empact.plans.models import Plan
+from empact.reporting import services
+from empact.reporting.models import Contribution, ReportingPeriod
+
+router = Router(tags=["reporting"])
+PERIOD_CODE = r"^\d{4}-H[12]$"
+
+
+class Problem(Schema):
+    message: str
+    problems: list[str]
+
+
+class Detail(Schema):
+    detail: str
+
+
+class PlanOut(Schema):
+    slug: str
+    title: str
+    priority: str
+    period: str
+
+
+class PeriodOut(Schema):
+    code: str
+    year: int
+    half: int
+    state: str
+    deadline: datetime.date
+
+
+class ValueOut(Schema):
+    kpi: str = Field(..., alias="kpi.letter")
+    value: Decimal
+    weight: Decimal
+    evidence: str
+
+
+class StatusOut(Schema):
+    activity: int = Field(..., alias="activity.number")
+    status: str
+    comment: str
+
+
+class ContributionOut(Schema):
+    id: int
+    plan: str = Field(..., alias="action.plan.slug")
+    oa: str = Field(..., alias="action.ref")
+    organisation: str = Field(..., alias="organisation.code")
+    period: str = Field(..., alias="period.code")
+    state: str
+    version: int
+    updated_at: datetime.datetime
+
+
+class ContributionDetailOut(ContributionOut):
+    narrative: str
+    returned_reason: str
+    values: list[ValueOut] = Field(..., alias="values.all")
+    statuses: list[StatusOut] = Field(..., alias="activity_statuses.all")
+
+
+class ContributionFilter(Schema):
+    plan: str | None = None
+    period: str | None = Field(None, pattern=PERIOD_CODE)
+    oa: str | None = Field(None, max_length=10)
+
+
+class StartIn(Schema):
+    plan: str = Field(..., max_length=100)
+    oa: str = Field(..., max_length=10)
+    period: str = Field(..., pattern=PERIOD_CODE)
+
+
+class ValueIn(Schema):
+    value: str = Field(..., max_length=40)
+    evidence: str = Field("", max_length=10000)
+    weight: str = Field("1", max_length=40)
+
+
+class StatusIn(Schema):
+    status: str = Field(..., max_length=20)
+    comment: str = Field("", max_length=10000)
+
+
+class SaveIn(Schema):
+    version: int
+    narrative: str = Field("", max_length=50000)
+    values: dict[str, ValueIn] = {}  # by KPI letter
+    statuses: dict[int, StatusIn] = {}  # by activity number
+
+
+class StepIn(Schema):
+    version: int
+
+
+ERRORS = {400: Problem, 404: Detail, 409: Problem}
+
+
+# Plans --------------------------------------------------------------------------
+
+
+@router.get("/plans", response=list[PlanOut])
+def list_plans(request):
+    return permissions.visible(request.auth, Plan.objects.order_by("slug"))
+
+
+@router.get("/plans/{slug}", response={200: dict, 404: Detail})
+def get_plan(request, slug: str):
+    return plan_as_dict(_plan(request, slug))
+
+
+@router.get("/plans/{slug}/periods", response={200: list[PeriodOut], 404: Detail})
+def list_periods(request, slug: str):
+    return ReportingPeriod.objects.filter(plan=_plan(request, slug))
+
+
+# Contributions ------------------------------------------------------------------
+
+
+@router.get("/contributions", response={200: list[ContributionOut]})
+def list_contributions(request, filters: Query[ContributionFilter]):
+    found = _visible_contributions(request)
+    if filters.plan:
+        found = found.filter(action__plan__slug=filters.plan)
+    if filters.oa:
+        found = found.filter(action__ref=filters.oa)
+    if filters.period:
+        year, half = filters.period.split("-H")
+        found = found.filter(period__year=int(year), period__half=int(half))
+    return found
+
+
+@router.get("/contributions/{id}", response={200: ContributionDetailOut, **ERRORS})
+def get_contribution(request, id: int):
+    contribution = _contribution(request, id)
+    record_consultation(contribution, actor=request.auth, request=request)
+    return contribution
+
+
+@router.post("/contributions", response={201: ContributionDetailOut, **ERRORS})
+def start_contribution(request, data: StartIn):
+    plan = _plan(request, data.plan)
+    action = plan.actions.filter(ref=data.oa).first()
+    period = _period(plan, data.period)
+    if action is None:
+        raise UserError(f"OA {data.oa} is not in the plan {plan.slug}")
+    organisation = request.auth.organisation
+    if organisation is None:
+        raise UserError(f"{request.auth} belongs to no organisation")
+    contribution = services.start_contribution(
+        organisation, action, period, actor=request.auth, request=request
+    )
+    return Status(201, _contribution(request, contribution.pk))
+
+
+@router.put("/contributions/{id}", response={200: ContributionDetailOut, **ERRORS})
+def save_contribution(request, id: int, data: SaveIn):
+    contribution = _contribution(request, id)
+    permissions.require(
+        request.auth, "contribution.edit", contribution, request=request
+    )
+    values, statuses = _inputs(contribution, data)
+    with _conflicts(contribution, data.version):
+        services.save_contribution(
+            contribution,
+            version=data.version,
+            values=values,
+            statuses=statuses,
+            narrative=data.narrative,
+            actor=request.auth,
+            today=timezone.localdate(),
+            request=request,
+        )
+    return _contribution(request, id)
+
+
+@router.post(
+    "/contributions/{id}/submit", response={200: ContributionDetailOut, **ERRORS}
+)
+def submit_contribution(request, id: int, data: StepIn):
+    contribution = _contribution(request, id)
+    with _conflicts(contribution, data.version):
+        services.take_step(
+            contribution,
+            "submit",
+            version=data.version,
+            actor=request.auth,
+            today=timezone.localdate(),
+            request=request,
+        )
+    return _contribution(request, id)
+
+
+# Reads and translations -----------------------------------------------------------
+
+
+def _plan(request, slug: str) -> Plan:
+    plan = permissions.visible(request.auth, Plan.objects.filter(slug=slug)).first()
+    if plan is None:
+        raise Http404("not found")
+    return plan
+
+
+def _period(plan: Plan, code: str) -> ReportingPeriod:
+    year, half = code.split("-H")
+    period = plan.periods.filter(year=int(year), half=int(half)).first()
+    if period is None:
+        raise UserError(f"the plan {plan.slug} has no reporting period {code}")
+    return period
+
+
+def _visible_contributions(request):
+    return permissions.visible(
+        request.auth,
+        Contribution.objects.select_related(
+            "action__plan", "organisation", "period"
+        ).order_by("pk"),
+    )
+
+
+def _contribution(request, pk: int) -> Contribution:
+    found = _visible_contributions(request).prefetch_related(
+        "values__kpi", "activity_statuses__activity"
+    )
+    contribution = found.filter(pk=pk).first()
+    if contribution is None:
+        raise Http404("not found")
+    return contribution
+
+
+def _inputs(contribution: Contribution, data: SaveIn):
+    kpis = {k.letter: k.pk for k in contribution.action.kpis.all()}
+    activities = {a.number: a.pk for a in contribution.action.activities.all()}
+    problems = [f"KPI {k}: not a KPI of this OA" for k in data.values if k not in kpis]
+    problems += [
+        f"activity {n}: not an activity of this OA"
+        for n in data.statuses
+        if n not in activities
+    ]
+    if problems:
+        raise UserError(
+            f"{contribution}: {len(problems)} problem(s); nothing was saved", problems
+        )
+    values = {
+        kpis[k]: services.ValueInput(v.value, v.evidence, v.weight)
+        for k, v in data.values.items()
+    }
+    statuses = {
+        activities[n]: services.StatusInput(s.status, s.comment)
+        for n, s in data.statuses.items()
+    }
+    return values, statuses
+
+
+class VersionConflict(UserError):
+    """The contribution changed since the caller read the version it names."""
+
+
+@contextmanager
+def _conflicts(contribution: Contribution, version: int):
+    """A refused change made on an outdated version is a conflict (409): the
+    caller must read the contribution again, whatever else was wrong."""
+    try:
+        yield
+    except UserError as error:
+        current = (
+            Contribution.objects.filter(pk=contribution.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+        if current == version:
+            raise
+        raise VersionConflict(
+            f"{contribution} is at version {current}, not {version}; "
+            "read it again, then retry",
+            error.problems or [error.args[0]],
+        ) from error

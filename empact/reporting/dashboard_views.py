@@ -1,0 +1,29 @@
+from django.shortcuts import render
+from django.utils import timezone
+
+from empact.reporting import dashboards
+
+
+def plan_dashboard(request, slug: str):
+    page = dashboards.plan_dashboard(
+        slug, actor=request.user, today=timezone.localdate(), request=request
+    )
+    return render(
+        request, "reporting/dashboard.html", {"page": page, "plan": page.plan}
+    )
+
+
+def action_dashboard(request, slug: str, ref: str):
+    page = dashboards.action_dashboard(
+        slug, ref, actor=request.user, today=timezone.localdate(), request=request
+    )
+    context = {"page": page, "plan": page.plan, "action": page.action}
+    return render(request, "reporting/dashboard_action.html", context)
+
+
+def organisation_view(request, slug: str, code: str):
+    page = dashboards.organisation_view(
+        slug, code, actor=request.user, today=timezone.localdate(), request=request
+    )
+    context = {"page": page, "plan": page.plan, "organisation": page.organisation}
+    return render(request, "reporting/dashboard_organisation.html", context)
