@@ -147,6 +147,9 @@ TABLE: dict[str, Access] = {
     "reporting:edit_contribution": Access(
         frozenset({"participant"}), method="post", data={"version": 1}
     ),
+    "reporting:download_template": Access(CONTRIBUTION_READERS),
+    # Allowed editors get 400 here: the request carries no workbook.
+    "reporting:upload_workbook": Access(frozenset({"participant"}), method="post"),
     "reporting:step_contribution": Access(
         frozenset({"action_leader", "co_leader"}),
         method="post",

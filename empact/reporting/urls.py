@@ -47,6 +47,16 @@ urlpatterns = [
         name="edit_contribution",
     ),
     path(
+        "contributions/<int:pk>/workbook.xlsx",
+        views.download_template,
+        name="download_template",
+    ),
+    path(
+        "contributions/<int:pk>/workbook/",
+        views.upload_workbook,
+        name="upload_workbook",
+    ),
+    path(
         "contributions/<int:pk>/step/",
         views.step_contribution,
         name="step_contribution",

@@ -3,12 +3,13 @@ contribution with its workflow. Each view parses, calls one selector or service,
 and responds; a UserError from a service re-renders the page with status 400."""
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from empact.errors import UserError
-from empact.reporting import selectors, services
+from empact.reporting import selectors, services, xlsx
 from empact.reporting.forms import (
     AmendmentForm,
     ContributionForm,
@@ -17,6 +18,7 @@ from empact.reporting.forms import (
     PeriodStepForm,
     StepForm,
 )
+from empact.reporting.xlsx.inspect import limits_from_settings
 
 STEP_DONE = {
     "submit": "Submitted: the action leader can now accept or return it.",
@@ -150,6 +152,48 @@ def edit_contribution(request, pk: int):
     except UserError as e:
         return _render_contribution(request, found, edit_form=form, error=e, status=400)
     messages.success(request, "Saved. Submit it when it is complete.")
+    return redirect("reporting:contribution", pk=pk)
+
+
+def download_template(request, pk: int):
+    found = selectors.get_contribution_for(request.user, pk, request=request)
+    data = xlsx.template_for(found, actor=request.user, request=request)
+    response = HttpResponse(data, content_type=xlsx.CONTENT_TYPE)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{xlsx.filename_for(found)}"'
+    )
+    return response
+
+
+@require_POST
+def upload_workbook(request, pk: int):
+    found = selectors.get_contribution_for(
+        request.user, pk, request=request, permission="contribution.edit"
+    )
+    upload = request.FILES.get("workbook")
+    if upload is None:
+        error = UserError("choose the filled workbook (.xlsx) to upload")
+        return _render_contribution(request, found, error=error, status=400)
+    max_bytes = limits_from_settings().max_bytes
+    if upload.size > max_bytes:  # refused before it is read into memory
+        error = UserError(
+            f"{upload.name} is larger than the {max_bytes // 2**20} "
+            "MiB a reporting workbook may be"
+        )
+        return _render_contribution(request, found, error=error, status=400)
+    try:
+        xlsx.upload_workbook(
+            found,
+            upload.read(),
+            actor=request.user,
+            today=timezone.localdate(),
+            request=request,
+        )
+    except UserError as e:
+        return _render_contribution(request, found, error=e, status=400)
+    messages.success(
+        request, "Workbook uploaded and saved. Submit it when it is complete."
+    )
     return redirect("reporting:contribution", pk=pk)
 
 
