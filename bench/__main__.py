@@ -11,9 +11,9 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench import plan_import  # noqa: E402
+from bench import dashboard, plan_import  # noqa: E402
 
-BENCHMARKS = {"plan_import": plan_import.run}
+BENCHMARKS = {"plan_import": plan_import.run, "dashboard": dashboard.run}
 
 
 def main(names: list[str]) -> None:

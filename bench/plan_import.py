@@ -7,8 +7,8 @@ document into lines. A test database is created for the run and dropped after.
 import re
 
 from django.db import connection
-from django.test.utils import setup_test_environment, teardown_test_environment
 
+from bench.database import bench_database
 from bench.timing import best_of
 from empact.organisations.services import load_organisations
 from empact.plans.defaults import DEFAULT_PLAN_FILE
@@ -27,13 +27,8 @@ SEED = (
 
 
 def run() -> None:
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0)
-    try:
+    with bench_database():
         _measure()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        teardown_test_environment()
 
 
 def _measure() -> None:
