@@ -242,6 +242,11 @@ def test_the_plan_dashboard_page_shows_figures_and_status_in_words(client, world
     )
     assert '<caption id="caption-chsg-1">' in html
     assert 'aria-current="page">Dashboard</a>' in html
+    assert (
+        "<caption>Contributions of all organisations to Operational Action Plan "
+        "2024-2025: Migrant smuggling, by period and state</caption>"
+    ) in html
+    assert '<th scope="col" class="num">All</th>' in html
     assert reverse("dashboards:action", args=["oap-ms", "1.1"]) in html
 
 
@@ -253,6 +258,11 @@ def test_the_oa_dashboard_page_shows_each_scope_and_the_timeline(client, world):
     activity = row_html(html, "activity-1")
     assert 'data-quarter="2024-Q1"><span class="bar"' in activity
     assert "Completed" in activity and ", IT" not in activity
+    assert (
+        "<caption>Contributions of all organisations to OA 1.1, by period and "
+        "state</caption>"
+    ) in html
+    assert '<th scope="col" class="num">All</th>' not in html
     assert reverse("dashboards:organisation", args=["oap-ms", "FR"]) in html
 
 
