@@ -45,6 +45,7 @@ from empact.reporting.attainment import (
     TargetSpec,
     Thresholds,
 )
+from empact.reporting.jads import jad_values
 from empact.reporting.models import (
     ActivityStatus,
     Contribution,
@@ -56,6 +57,7 @@ from empact.reporting.models import (
 # values (Joint Action Day results) get their own id and are merged with
 # attainment.merge_sources.
 CONTRIBUTIONS = "contributions"
+JAD_RESULTS = "jad_results"
 REPORTED = (Contribution.State.SUBMITTED, Contribution.State.ACCEPTED)
 STATES = tuple(Contribution.State.values)
 
@@ -228,7 +230,9 @@ def plan_dashboard(
         .get(pk=pk)
     )
     # Aggregates over every reported contribution of the plan: see the module doc.
-    reported = _reported(KPIValue.objects.filter(kpi__action__plan_id=pk))
+    reported = _with_jad_results(
+        _reported(KPIValue.objects.filter(kpi__action__plan_id=pk)), plan_id=pk
+    )
     sections = [
         GoalSection(
             goal,
@@ -274,7 +278,9 @@ def action_dashboard(
         raise Http404("no such operational action")
     plan = action.plan
     # Aggregates over every reported contribution of the OA: see the module doc.
-    reported = _reported(KPIValue.objects.filter(kpi__action_id=action.pk))
+    reported = _with_jad_results(
+        _reported(KPIValue.objects.filter(kpi__action_id=action.pk)), plan_id=pk
+    )
     row = _action_row(action, reported, plan.years, today, thresholds)
     contributions = list(
         permissions.visible(actor, Contribution.objects.filter(action_id=action.pk))
@@ -385,6 +391,24 @@ def _reported(values: QuerySet) -> dict[int, dict[SourceKey, Reported]]:
         else:
             found[row["kpi_id"]][key] = Reported(before.accepted, amount)
     return found
+
+
+def _with_jad_results(
+    reported: dict[int, dict[SourceKey, Reported]], *, plan_id: int
+) -> dict[int, dict[SourceKey, Reported]]:
+    """Add Joint Action Day results as accepted amounts of their own source, one
+    query; jads.jad_values gives each result to each mapped KPI once."""
+    amounts: dict[SourceKey, Amount] = defaultdict(Amount)
+    per_kpi: dict[int, set[SourceKey]] = defaultdict(set)
+    for value in jad_values(plan_id):
+        key = (JAD_RESULTS, value.year, value.half)
+        amounts[value.kpi_id, *key] += Amount(value.value, value.value, Decimal(1), 1)
+        per_kpi[value.kpi_id].add(key)
+    merged = dict(reported)
+    for kpi_id, keys in per_kpi.items():
+        jad_part = {k: Reported(accepted=amounts[kpi_id, *k]) for k in keys}
+        merged[kpi_id] = attainment.merge_sources(reported.get(kpi_id, {}), jad_part)
+    return merged
 
 
 def target_spec(kpi: KPI) -> TargetSpec:

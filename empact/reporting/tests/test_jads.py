@@ -107,3 +107,45 @@ def test_planning_checks_every_problem_and_who_may(world):
             participants=[],
             actor=outsider,
         )
+
+
+def test_jad_results_count_once_in_the_dashboard_attainment(world):
+    from empact.reporting import dashboards
+
+    plan, driver, oa_11, oa_13, jad = world
+    kpi = oa_11.kpis.get(letter="a")
+    jads.map_kpi(kpi, measure="ocgs_disrupted", actor=driver)
+    jads.record_jad_result(
+        jad, jad.lead, measure="ocgs_disrupted", value=4, actor=driver
+    )
+    jads.record_jad_result(
+        jad,
+        jad.participants.get(code="FR"),
+        measure="ocgs_disrupted",
+        value=3,
+        actor=driver,
+    )
+
+    page = dashboards.action_dashboard(
+        plan.slug, "1.1", actor=driver, today=date(2024, 12, 31)
+    )
+
+    row = next(r for r in page.kpis if r.kpi.pk == kpi.pk)
+    year_2024 = row.attainment.years[0]
+    assert (year_2024.label, year_2024.accepted, year_2024.accepted_count) == (
+        "2024",
+        Decimal(7),
+        2,
+    )
+    assert row.attainment.period.accepted == Decimal(7)
+    plan_page = dashboards.plan_dashboard(
+        plan.slug, actor=driver, today=date(2024, 12, 31)
+    )
+    same = next(
+        r
+        for s in plan_page.goals
+        for a in s.actions
+        for r in a.kpis
+        if r.kpi.pk == kpi.pk
+    )
+    assert same.attainment.period.accepted == Decimal(7)
