@@ -10,7 +10,7 @@ import datetime
 from contextlib import contextmanager
 from decimal import Decimal
 
-from django.http import Http404
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
@@ -19,7 +19,7 @@ from empact.audit.log import record_consultation
 from empact.errors import UserError
 from empact.plans.export import plan_as_dict
 from empact.plans.models import Plan
-from empact.reporting import services
+from empact.reporting import selectors, services
 from empact.reporting.models import Contribution, ReportingPeriod
 
 router = Router(tags=["reporting"])
@@ -217,10 +217,9 @@ def submit_contribution(request, id: int, data: StepIn):
 
 
 def _plan(request, slug: str) -> Plan:
-    plan = permissions.visible(request.auth, Plan.objects.filter(slug=slug)).first()
-    if plan is None:
-        raise Http404("not found")
-    return plan
+    # The pages' selector: the same 404 for unknown and invisible plans, and the
+    # refusal is logged.
+    return selectors.plan_for(slug, actor=request.auth, request=request)
 
 
 def _period(plan: Plan, code: str) -> ReportingPeriod:
@@ -241,12 +240,10 @@ def _visible_contributions(request):
 
 
 def _contribution(request, pk: int) -> Contribution:
-    found = _visible_contributions(request).prefetch_related(
-        "values__kpi", "activity_statuses__activity"
+    contribution = selectors.get_contribution_for(request.auth, pk, request=request)
+    prefetch_related_objects(
+        [contribution], "values__kpi", "activity_statuses__activity"
     )
-    contribution = found.filter(pk=pk).first()
-    if contribution is None:
-        raise Http404("not found")
     return contribution
 
 

@@ -125,6 +125,12 @@ def test_an_organisation_cannot_read_or_change_another_organisations_contributio
     assert [c["id"] for c in listed] == [world["IT"].pk]
     theirs.refresh_from_db()
     assert (theirs.version, theirs.narrative, theirs.state) == (1, "", "draft")
+    from empact.audit.models import AuditEntry
+
+    denied = AuditEntry.objects.filter(
+        action="permission.denied", object_id=str(theirs.pk), outcome="denied"
+    )
+    assert denied.count() == 3  # every refused attempt is logged, like the pages'
 
 
 def test_an_outsider_sees_no_plan(world):
