@@ -6,6 +6,7 @@ audit entry stands) and writes its audit entry in the same transaction as the ch
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from empact.accounts import permissions
@@ -141,8 +142,6 @@ def _require_scope_manager(actor, role, *, plan, action, request) -> None:
 
 
 def _check(instance) -> None:
-    from django.core.exceptions import ValidationError
-
     try:
         instance.full_clean(validate_unique=False)
     except ValidationError as e:
