@@ -14,6 +14,7 @@ $(BIN)/uv:
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.8
 
 $(VENV)/.synced: $(BIN)/uv pyproject.toml uv.lock
+	@scripts/install-system-deps
 	$(BIN)/uv sync --frozen --quiet --python $(BIN)/python
 	touch $@
 
