@@ -290,6 +290,15 @@ if EMPACT_ATTAINMENT_AMBER_PERCENT > EMPACT_ATTAINMENT_GREEN_PERCENT:
         "must start at or below green"
     )
 
+# Limits on an uploaded reporting workbook (empact/reporting/xlsx/inspect.py), checked
+# before openpyxl sees the file: a zip bomb or a huge sheet is refused, not parsed.
+_MiB = 1024 * 1024
+EMPACT_XLSX_MAX_BYTES = env_int("EMPACT_XLSX_MAX_BYTES", 5 * _MiB, minimum=1)
+EMPACT_XLSX_MAX_MEMBERS = env_int("EMPACT_XLSX_MAX_MEMBERS", 200, minimum=1)
+EMPACT_XLSX_MAX_UNPACKED_BYTES = env_int("EMPACT_XLSX_MAX_UNPACKED_BYTES", 50 * _MiB)
+EMPACT_XLSX_MAX_RATIO = env_int("EMPACT_XLSX_MAX_RATIO", 100, minimum=1)
+EMPACT_XLSX_MAX_ROWS = env_int("EMPACT_XLSX_MAX_ROWS", 1000, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
