@@ -7,7 +7,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 # Postgres leg of `make test`: used when it answers on loopback.
 PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test test-sqlite test-postgres lint fmt bench demo sysdeps clean
+.PHONY: run test test-sqlite test-postgres lint fmt bench demo docs sysdeps clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ fmt: $(VENV)/.synced
 
 bench: $(VENV)/.synced
 	EMPACT_TESTING=true $(BIN)/python -m bench
+
+docs: $(VENV)/.synced
+	EMPACT_TESTING=true $(BIN)/python -m empact.web.clidocs docs/cli.md
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3

@@ -18,3 +18,12 @@ def test_every_environment_variable_in_settings_is_documented():
     assert len(names) >= 9
     assert names - documented == set()
     assert documented - names == set()
+
+
+def test_the_command_line_reference_is_generated_from_the_commands():
+    from empact.web.clidocs import cli_markdown
+
+    documented = (ROOT / "docs" / "cli.md").read_text()
+
+    assert "## `empact plan`" in documented
+    assert documented == cli_markdown(), "docs/cli.md is out of date: run make docs"
