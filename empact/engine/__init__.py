@@ -1,0 +1,17 @@
+"""The analysis engine: pure Python, no Django, tables in and tables out.
+
+Imports neither Django nor any other empact package
+(tests/test_engine_is_django_free.py checks it).
+"""
+
+from empact.engine.errors import InputError, InputRejected
+from empact.engine.tables import IDENTIFIERS, STATEMENTS, Provenance, register
+
+__all__ = [
+    "IDENTIFIERS",
+    "STATEMENTS",
+    "InputError",
+    "InputRejected",
+    "Provenance",
+    "register",
+]
