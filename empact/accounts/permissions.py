@@ -154,9 +154,24 @@ def can_view_contribution(actor, contribution) -> bool:
     )
 
 
+def can_view_jad(actor, jad) -> bool:
+    """A JAD, its results and its KPI mapping: as its plan (LIMITE)."""
+    return can_view_plan(actor, jad.plan)
+
+
+def _leads(actor, action_ids) -> bool:
+    return any(
+        r.role in (Role.ACTION_LEADER, Role.CO_LEADER) and r.action_id in action_ids
+        for r in roles_of(actor)
+    )
+
+
 def manages_jads(actor, plan) -> bool:
-    """Plan JADs and map KPIs to their results: drivers and the plan's leaders."""
+    """Plan JADs in this plan: drivers, EMPACT support and the leaders of its OAs
+    (a leader links the JAD to an OA they lead: see links_jads_to)."""
     if drives_plan(actor, plan):
+        return True
+    if has_role(actor, Role.SUPPORT):
         return True
     return any(
         r.role in (Role.ACTION_LEADER, Role.CO_LEADER)
@@ -166,12 +181,41 @@ def manages_jads(actor, plan) -> bool:
     )
 
 
-def reports_jad_results(actor, jad) -> bool:
-    """Users with a role in one of the JAD's OAs, or who manage JADs of its plan."""
-    if manages_jads(actor, jad.plan):
+def links_jads_to(actor, action) -> bool:
+    """Link a JAD to this OA, or map its KPIs to JAD results: the plan's drivers,
+    EMPACT support, and the OA's leader and co-leader."""
+    if drives_plan(actor, action.plan):
         return True
+    if has_role(actor, Role.SUPPORT):
+        return True
+    return _leads(actor, {action.pk})
+
+
+def coordinates_jad(actor, jad) -> bool:
+    """Record any participating organisation's results: the plan's drivers,
+    EMPACT support, and the leaders of one of the JAD's OAs."""
+    if drives_plan(actor, jad.plan):
+        return True
+    if has_role(actor, Role.SUPPORT):
+        return True
+    return _leads(actor, {a.pk for a in jad.actions.all()})
+
+
+def reports_jad_results(actor, jad) -> bool:
+    """Record results in this JAD: its coordinators (for any participant), and the
+    users of a participating organisation with a role in one of the JAD's OAs
+    (for their own organisation)."""
+    if coordinates_jad(actor, jad):
+        return True
+    if not _is_signed_in(actor) or actor.organisation_id is None:
+        return False
+    if not jad.participants.filter(pk=actor.organisation_id).exists():
+        return False
     action_ids = {a.pk for a in jad.actions.all()}
-    return any(r.action_id in action_ids for r in roles_of(actor))
+    return any(
+        r.role in RoleAssignment.ACTION_ROLES and r.action_id in action_ids
+        for r in roles_of(actor)
+    )
 
 
 Rule = Callable[..., bool]
@@ -189,7 +233,10 @@ RULES: dict[str, Rule] = {
     "contribution.edit": edits_contribution,
     "contribution.review": reviews_contribution,
     "amendment.decide": decides_amendment,
+    "jad.view": can_view_jad,
     "jad.manage": manages_jads,
+    "jad.link": links_jads_to,
+    "jad.coordinate": coordinates_jad,
     "jad.report": reports_jad_results,
 }
 # Actions about a record whose very existence is need-to-know: refused as 404.
@@ -201,8 +248,7 @@ HIDDEN_WHEN_REFUSED = {
     "contribution.edit",
     "contribution.review",
     "amendment.decide",
-    "jad.manage",
-    "jad.report",
+    "jad.view",
 }
 
 

@@ -18,7 +18,11 @@ from empact.audit.log import record
 from empact.errors import UserError
 from empact.organisations.models import Organisation
 from empact.plans.models import KPI, Action, Plan
-from empact.reporting.models import JADMapping, JADResult, JointActionDay
+from empact.reporting.models import JADMapping, JADMeasure, JADResult, JointActionDay
+
+NAME_MAX = JointActionDay._meta.get_field("name").max_length
+KIND_MAX = JADResult._meta.get_field("seizure_kind").max_length
+MEASURES = ", ".join(JADMeasure.values)
 
 
 @dataclass(frozen=True)
@@ -45,15 +49,12 @@ def plan_jad(
     actor,
     request=None,
 ) -> JointActionDay:
-    """Plan a JAD linked to OAs of `plan` (drivers and action leaders of the plan)."""
+    """Plan a JAD linked to OAs of `plan`: its drivers, EMPACT support, or the leader
+    of one of the linked OAs. Raises UserError listing every problem."""
+    permissions.require(actor, "plan.view", plan, request=request)
     permissions.require(actor, "jad.manage", plan, request=request)
-    problems = [
-        f"OA {a.ref} is not in this plan" for a in actions if a.plan_id != plan.pk
-    ]
-    if ends < starts:
-        problems.append(f"the JAD ends ({ends}) before it starts ({starts})")
-    if not actions:
-        problems.append("link the JAD to at least one operational action")
+    name = " ".join(name.split())
+    problems = _plan_problems(plan, name, starts, ends, actions, actor)
     if problems:
         raise UserError(f"JAD {name!r} cannot be planned", problems)
     with transaction.atomic():
@@ -68,8 +69,36 @@ def plan_jad(
             operation="collection",
             obj=jad,
             request=request,
+            extra={
+                "oas": sorted(a.ref for a in actions),
+                "lead": lead.code,
+                "participants": sorted({lead.code, *(o.code for o in participants)}),
+            },
         )
     return jad
+
+
+def _plan_problems(plan, name, starts, ends, actions, actor) -> list[str]:
+    problems = []
+    if not name:
+        problems.append("name: give the JAD a name, e.g. JAD ARKTOS")
+    if len(name) > NAME_MAX:
+        problems.append(f"name: {len(name)} characters; {NAME_MAX} at most")
+    problems += [
+        f"OA {a.ref} is not in this plan" for a in actions if a.plan_id != plan.pk
+    ]
+    if ends < starts:
+        problems.append(f"the JAD ends ({ends}) before it starts ({starts})")
+    if not actions:
+        problems.append("link the JAD to at least one operational action")
+    own = [a for a in actions if a.plan_id == plan.pk]
+    if own and not any(permissions.can(actor, "jad.link", a) for a in own):
+        refs = ", ".join(a.ref for a in own)
+        problems.append(
+            f"you lead none of the OAs chosen ({refs}): link the JAD to an OA you "
+            "lead, or ask the plan's driver to plan it"
+        )
+    return problems
 
 
 def record_jad_result(
@@ -82,36 +111,126 @@ def record_jad_result(
     actor,
     request=None,
 ) -> JADResult:
-    """An organisation's result in a JAD; recording it again replaces the value."""
-    permissions.require(actor, "jad.report", jad, request=request)
-    if not jad.participants.filter(pk=organisation.pk).exists():
-        raise UserError(f"{organisation.code} did not take part in {jad}")
-    if value < 0:
-        raise UserError(f"{measure}: {value} is negative")
+    """An organisation's result in a JAD; recording it again replaces the value.
+    Its own users record it, or the JAD's coordinators for any participant."""
+    _require_reporting(jad, organisation, actor=actor, request=request)
+    seizure_kind = normalised_kind(seizure_kind)
+    problems = _participant_problems(jad, organisation)
+    problems += result_problems(measure, seizure_kind, value)
+    if problems:
+        raise UserError(
+            f"{organisation.code}'s result in {jad} was not saved", problems
+        )
     with transaction.atomic():
-        result, _ = JADResult.objects.update_or_create(
-            jad=jad,
-            organisation=organisation,
-            measure=measure,
-            seizure_kind=seizure_kind,
-            defaults={"value": value},
+        return _save_result(
+            jad, organisation, measure, seizure_kind, value, actor, request
         )
-        record(
-            "jadresult.recorded",
-            actor=actor,
-            operation="collection",
-            obj=result,
-            request=request,
-            extra={"value": value},
+
+
+def record_jad_results(
+    jad: JointActionDay,
+    organisation: Organisation,
+    *,
+    results: list[tuple[str, str, int]],
+    actor,
+    request=None,
+) -> list[JADResult]:
+    """Several results of one organisation, as (measure, seizure kind, value): all
+    are saved, or none (UserError listing every problem)."""
+    _require_reporting(jad, organisation, actor=actor, request=request)
+    results = [(m, normalised_kind(k), v) for m, k, v in results]
+    problems = _participant_problems(jad, organisation)
+    for measure, kind, value in results:
+        problems += result_problems(measure, kind, value)
+    kinds = [k for m, k, _ in results if m == JADMeasure.SEIZURES]
+    problems += [
+        f"seizures of {k}: given twice"
+        for k in sorted(set(kinds))
+        if kinds.count(k) > 1
+    ]
+    if not results and not problems:
+        problems.append("no figure was given: type at least one")
+    if problems:
+        raise UserError(
+            f"{organisation.code}'s results in {jad} were not saved", problems
         )
+    with transaction.atomic():
+        return [
+            _save_result(jad, organisation, m, k, v, actor, request)
+            for m, k, v in results
+        ]
+
+
+def _require_reporting(jad, organisation, *, actor, request) -> None:
+    """Outsiders see nothing (404); others are refused with the rule's name."""
+    permissions.require(actor, "jad.view", jad, request=request)
+    permissions.require(actor, "jad.report", jad, request=request)
+    if organisation.pk != getattr(actor, "organisation_id", None):
+        permissions.require(actor, "jad.coordinate", jad, request=request)
+
+
+def _participant_problems(jad, organisation) -> list[str]:
+    if jad.participants.filter(pk=organisation.pk).exists():
+        return []
+    return [f"{organisation.code} did not take part in {jad}"]
+
+
+def normalised_kind(kind: str) -> str:
+    """A seizure kind as stored and compared: "Cash " and "cash" are one kind."""
+    return " ".join(kind.split()).lower()
+
+
+def result_problems(measure: str, seizure_kind: str, value: int) -> list[str]:
+    """What is wrong with one result, each problem naming the measure."""
+    if measure not in JADMeasure.values:
+        return [f"{measure!r} is not a JAD measure; use one of: {MEASURES}"]
+    problems = []
+    if measure == JADMeasure.SEIZURES and not seizure_kind:
+        problems.append("seizures: say what was seized, e.g. cash, vehicles, boats")
+    if measure != JADMeasure.SEIZURES and seizure_kind:
+        problems.append(f"{measure}: only seizures have a kind ({seizure_kind!r})")
+    if len(seizure_kind) > KIND_MAX:
+        problems.append(
+            f"seizures of {seizure_kind[:20]}...: {KIND_MAX} characters at most"
+        )
+    if value < 0:
+        problems.append(f"{measure}: {value} is negative")
+    return problems
+
+
+def _save_result(jad, organisation, measure, seizure_kind, value, actor, request):
+    key = {"jad": jad, "organisation": organisation, "measure": measure}
+    previous = JADResult.objects.filter(**key, seizure_kind=seizure_kind).first()
+    result, _ = JADResult.objects.update_or_create(
+        **key, seizure_kind=seizure_kind, defaults={"value": value}
+    )
+    record(
+        "jadresult.recorded",
+        actor=actor,
+        operation="collection",
+        obj=result,
+        request=request,
+        extra={"value": value, "previous": previous.value if previous else None},
+    )
     return result
 
 
 def map_kpi(
     kpi: KPI, *, measure: str, seizure_kind: str = "", actor, request=None
 ) -> JADMapping:
-    """Declare that `kpi` counts the JAD results of one measure (the plan's drivers)."""
-    permissions.require(actor, "jad.manage", kpi.action.plan, request=request)
+    """Declare that `kpi` counts the JAD results of one measure: the plan's drivers,
+    EMPACT support, or the leader of the KPI's OA."""
+    permissions.require(actor, "plan.view", kpi.action.plan, request=request)
+    permissions.require(actor, "jad.link", kpi.action, request=request)
+    seizure_kind = normalised_kind(seizure_kind)
+    problems = result_problems(measure, seizure_kind, 0)
+    if kpi.kind != KPI.Kind.COUNT:
+        problems.append(
+            f"{kpi} is a {kpi.get_kind_display().lower()} KPI; JAD results are "
+            "counts, so only a count KPI can add them"
+        )
+    if problems:
+        raise UserError(f"{kpi} was not mapped", problems)
     try:
         with transaction.atomic():
             mapping = JADMapping.objects.create(
@@ -123,6 +242,7 @@ def map_kpi(
                 operation="alteration",
                 obj=mapping,
                 request=request,
+                extra={"measure": measure, "seizure_kind": seizure_kind},
             )
     except IntegrityError:
         raise UserError(f"{kpi} already counts a JAD measure") from None
