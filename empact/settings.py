@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "empact.plans",
     "empact.accounts",
     "empact.reporting",
+    "empact.reports",
 ]
 
 MIDDLEWARE = [
@@ -298,6 +299,11 @@ EMPACT_XLSX_MAX_MEMBERS = env_int("EMPACT_XLSX_MAX_MEMBERS", 200, minimum=1)
 EMPACT_XLSX_MAX_UNPACKED_BYTES = env_int("EMPACT_XLSX_MAX_UNPACKED_BYTES", 50 * _MiB)
 EMPACT_XLSX_MAX_RATIO = env_int("EMPACT_XLSX_MAX_RATIO", 100, minimum=1)
 EMPACT_XLSX_MAX_ROWS = env_int("EMPACT_XLSX_MAX_ROWS", 1000, minimum=1)
+
+# Reports (empact/reports/markings.py): LIMITE is always available; the
+# classification RESTREINT UE/EU RESTRICTED only once the operator records the
+# platform's accreditation to hold EU classified information here (its reference).
+EMPACT_EUCI_ACCREDITATION = os.getenv("EMPACT_EUCI_ACCREDITATION", "").strip()
 
 LOGGING = {
     "version": 1,

@@ -6,24 +6,29 @@ one contribution is a consultation of operational data and is logged before the
 data is returned (contribution_page).
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, DecimalField, F, Prefetch, Q, Sum
 from django.http import Http404
 
 from empact.accounts import permissions
 from empact.accounts.models import Participation, RoleAssignment
 from empact.audit.log import record_consultation
 from empact.organisations.models import Organisation
-from empact.plans.models import KPI, Action, Activity, Plan
+from empact.plans.models import KPI, Action, Activity, Plan, StrategicGoal
 from empact.plans.selectors import _require_plan
 from empact.reporting import workflow
+from empact.reporting.attainment import Amount, Reported, SourceKey
+from empact.reporting.jads import jad_values
 from empact.reporting.models import (
     ActivityStatus,
     AmendmentRequest,
     Contribution,
+    JADResult,
+    JointActionDay,
     KPIValue,
     ReportingPeriod,
     Transition,
@@ -426,3 +431,137 @@ def _value_text(value, evidence: str) -> str:
 def _status_text(labels: dict, status: str, comment: str) -> str:
     text = str(labels.get(status, status))
     return f"{text} ({comment})" if comment else text
+
+
+# Reads for the reports (empact/reports) -------------------------------------------
+# A report is a plan-wide document: these reads return every OA's figures and
+# contributions, so their only caller (empact.reports) checks report.produce first.
+
+REPORT_SOURCE_CONTRIBUTIONS = "contributions"
+REPORT_SOURCE_JADS = "jad_results"
+
+
+def report_plan(plan: Plan) -> Plan:
+    """The plan with its goals → OAs (leaders) → KPIs (JAD mappings) and activities,
+    prefetched in a fixed number of queries."""
+    actions = (
+        Action.objects.select_related("leader", "co_leader")
+        .prefetch_related(
+            Prefetch("kpis", queryset=KPI.objects.select_related("jad_mapping")),
+            "activities",
+        )
+        .order_by("position", "ref")
+    )
+    goals = StrategicGoal.objects.prefetch_related(
+        Prefetch("actions", queryset=actions)
+    ).order_by("number")
+    return (
+        Plan.objects.select_related("driver")
+        .prefetch_related(Prefetch("goals", queryset=goals), "co_drivers")
+        .get(pk=plan.pk)
+    )
+
+
+def report_amounts(
+    plan: Plan, *, through: tuple[int, int] | None = None
+) -> dict[int, dict[SourceKey, Reported]]:
+    """Accepted and pending (submitted) amounts per KPI id, keyed by (source, year,
+    half) as attainment.py reads them, up to and including the half-year
+    `through` (all when None). JAD results are accepted amounts of their own
+    source (jads.jad_values). Two queries."""
+    values = KPIValue.objects.filter(
+        kpi__action__plan_id=plan.pk,
+        contribution__state__in=(
+            Contribution.State.SUBMITTED,
+            Contribution.State.ACCEPTED,
+        ),
+    )
+    if through is not None:
+        year, half = through
+        values = values.filter(
+            Q(contribution__period__year__lt=year)
+            | Q(contribution__period__year=year, contribution__period__half__lte=half)
+        )
+    found: dict[int, dict[SourceKey, Reported]] = defaultdict(dict)
+    for row in _summed(values):
+        key = (REPORT_SOURCE_CONTRIBUTIONS, row["year"], row["half"])
+        amount = Amount(row["total"], row["weighted"], row["weight"], row["count"])
+        before = found[row["kpi_id"]].get(key, Reported())
+        if row["state"] == Contribution.State.ACCEPTED:
+            found[row["kpi_id"]][key] = Reported(amount, before.pending)
+        else:
+            found[row["kpi_id"]][key] = Reported(before.accepted, amount)
+    for value in jad_values(plan):
+        if through is not None and (value.year, value.half) > through:
+            continue
+        key = (REPORT_SOURCE_JADS, value.year, value.half)
+        before = found[value.kpi_id].get(key, Reported())
+        one = Amount(value.value, value.value, Decimal(1), 1)
+        found[value.kpi_id][key] = Reported(before.accepted + one)
+    return dict(found)
+
+
+def _summed(values):
+    return (
+        values.values(
+            "kpi_id",
+            year=F("contribution__period__year"),
+            half=F("contribution__period__half"),
+            state=F("contribution__state"),
+        )
+        .annotate(
+            total=Sum("value"),
+            weighted=Sum(
+                F("value") * F("weight"),
+                output_field=DecimalField(max_digits=28, decimal_places=4),
+            ),
+            weight=Sum("weight"),
+            count=Count("pk"),
+        )
+        .order_by()
+    )
+
+
+def report_contributions(
+    plan: Plan, *, periods: list[ReportingPeriod], states: tuple[str, ...]
+) -> list[Contribution]:
+    """The plan's contributions in `periods` and `states`, with their organisation,
+    OA, period and activity statuses; two queries."""
+    return list(
+        Contribution.objects.filter(
+            action__plan_id=plan.pk, period__in=periods, state__in=states
+        )
+        .select_related("organisation", "action", "period")
+        .prefetch_related("activity_statuses")
+        .order_by(
+            "action__position", "period__year", "period__half", "organisation__code"
+        )
+    )
+
+
+def report_jads(plan: Plan) -> list[JointActionDay]:
+    """The plan's Joint Action Days with their OAs, lead, participants and results."""
+    return list(
+        JointActionDay.objects.filter(plan_id=plan.pk)
+        .select_related("lead")
+        .prefetch_related(
+            "actions",
+            "participants",
+            Prefetch(
+                "results",
+                queryset=JADResult.objects.select_related("organisation").order_by(
+                    "measure", "seizure_kind", "organisation__code"
+                ),
+            ),
+        )
+        .order_by("starts", "name")
+    )
+
+
+def report_participations(plan: Plan) -> list[Participation]:
+    """Who takes part in which OA of the plan, with the organisation."""
+    return list(
+        Participation.objects.filter(action__plan_id=plan.pk)
+        .select_related("organisation", "action")
+        .order_by("organisation__code", "action__position")
+    )
