@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.urls import URLPattern
 from ninja import NinjaAPI
+from ninja.errors import ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from empact.accounts.tokens import user_for_token
@@ -62,6 +63,10 @@ class EmpactAPI(NinjaAPI):
                 pattern.callback = login_not_required(pattern.callback)
         return patterns
 
+    def get_openapi_operation_id(self, operation):
+        # The handler's name (list_plans), not its module path: clients read it.
+        return operation.view_func.__name__
+
 
 api = EmpactAPI(
     title="empact API",
@@ -86,6 +91,22 @@ def _user_error(request, exc):
     return api.create_response(request, body, status=400)
 
 
+def _invalid(request, exc):
+    # Ninja's own shape is pydantic's error list; ours names each place and why.
+    problems = [_where(error) + error["msg"] for error in exc.errors]
+    message = "the request is not valid; nothing was done"
+    body = {"message": message, "problems": problems}
+    return api.create_response(request, body, status=422)
+
+
+def _where(error: dict) -> str:
+    """`body.reason: ` from a location such as ("body", "data", "reason")."""
+    loc = [str(part) for part in error.get("loc", ())]
+    if len(loc) > 2 and loc[0] == "body":
+        del loc[1]  # the handler's parameter name says nothing to the caller
+    return f"{'.'.join(loc)}: " if loc else ""
+
+
 def _conflict(request, exc):
     body = {"message": exc.args[0], "problems": exc.problems}
     return api.create_response(request, body, status=409)
@@ -105,6 +126,7 @@ def _server_error(request, exc):
 api.add_exception_handler(Http404, _not_found)
 api.add_exception_handler(PermissionDenied, _forbidden)
 api.add_exception_handler(UserError, _user_error)
+api.add_exception_handler(ValidationError, _invalid)
 api.add_exception_handler(VersionConflict, _conflict)
 api.add_exception_handler(AuditWriteFailed, _audit_failed)
 api.add_exception_handler(Exception, _server_error)

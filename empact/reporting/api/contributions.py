@@ -1,9 +1,10 @@
-"""The reporting API: plans, periods and contributions, for national systems.
+"""Plans, periods and contributions, and the review of contributions.
 
-Handlers are adapters: every read starts from `permissions.visible`, every change
-goes through `reporting.services` (which check permission and audit). A record the
-caller may not see is 404, the same as one that does not exist. KPIs are named by
-their letter and activities by their number, as in the plan file.
+Handlers are adapters: every read starts from `permissions.visible` or the pages'
+selectors, every change goes through `reporting.services` (which check permission
+and audit). A record the caller may not see is 404, the same as one that does not
+exist. KPIs are named by their letter and activities by their number, as in the
+plan file.
 """
 
 import datetime
@@ -13,26 +14,25 @@ from decimal import Decimal
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from empact.accounts import permissions
 from empact.audit.log import record_consultation
 from empact.errors import UserError
+from empact.paging import LimitOffset
 from empact.plans.export import plan_as_dict
 from empact.plans.models import Plan
 from empact.reporting import selectors, services
+from empact.reporting.api.errors import (
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    VersionConflict,
+)
 from empact.reporting.models import Contribution, ReportingPeriod
 
-router = Router(tags=["reporting"])
+router = Router(tags=["contributions"])
 PERIOD_CODE = r"^\d{4}-H[12]$"
-
-
-class Problem(Schema):
-    message: str
-    problems: list[str]
-
-
-class Detail(Schema):
-    detail: str
 
 
 class PlanOut(Schema):
@@ -112,34 +112,48 @@ class SaveIn(Schema):
 
 
 class StepIn(Schema):
-    version: int
+    version: int = Field(..., description="The version the caller read.")
 
 
-ERRORS = {400: Problem, 404: Detail, 409: Problem}
+class ReturnIn(StepIn):
+    reason: str = Field(
+        ...,
+        max_length=10000,
+        description="Why it goes back to the organisation (required, not blank).",
+    )
 
 
 # Plans --------------------------------------------------------------------------
 
 
-@router.get("/plans", response=list[PlanOut])
+@router.get("/plans", response={200: list[PlanOut], **LIST_ERRORS}, tags=["plans"])
+@paginate(LimitOffset)
 def list_plans(request):
     return permissions.visible(request.auth, Plan.objects.order_by("slug"))
 
 
-@router.get("/plans/{slug}", response={200: dict, 404: Detail})
+@router.get("/plans/{slug}", response={200: dict, **READ_ERRORS}, tags=["plans"])
 def get_plan(request, slug: str):
     return plan_as_dict(_plan(request, slug))
 
 
-@router.get("/plans/{slug}/periods", response={200: list[PeriodOut], 404: Detail})
+@router.get(
+    "/plans/{slug}/periods",
+    response={200: list[PeriodOut], **READ_ERRORS},
+    tags=["plans"],
+)
+@paginate(LimitOffset)
 def list_periods(request, slug: str):
-    return ReportingPeriod.objects.filter(plan=_plan(request, slug))
+    return ReportingPeriod.objects.filter(plan=_plan(request, slug)).order_by(
+        "year", "half"
+    )
 
 
 # Contributions ------------------------------------------------------------------
 
 
-@router.get("/contributions", response={200: list[ContributionOut]})
+@router.get("/contributions", response={200: list[ContributionOut], **LIST_ERRORS})
+@paginate(LimitOffset)
 def list_contributions(request, filters: Query[ContributionFilter]):
     found = _visible_contributions(request)
     if filters.plan:
@@ -152,14 +166,14 @@ def list_contributions(request, filters: Query[ContributionFilter]):
     return found
 
 
-@router.get("/contributions/{id}", response={200: ContributionDetailOut, **ERRORS})
+@router.get("/contributions/{id}", response={200: ContributionDetailOut, **READ_ERRORS})
 def get_contribution(request, id: int):
-    contribution = _contribution(request, id)
+    contribution = contribution_detail(request, id)
     record_consultation(contribution, actor=request.auth, request=request)
     return contribution
 
 
-@router.post("/contributions", response={201: ContributionDetailOut, **ERRORS})
+@router.post("/contributions", response={201: ContributionDetailOut, **WRITE_ERRORS})
 def start_contribution(request, data: StartIn):
     plan = _plan(request, data.plan)
     action = plan.actions.filter(ref=data.oa).first()
@@ -172,16 +186,18 @@ def start_contribution(request, data: StartIn):
     contribution = services.start_contribution(
         organisation, action, period, actor=request.auth, request=request
     )
-    return Status(201, _contribution(request, contribution.pk))
+    return Status(201, contribution_detail(request, contribution.pk))
 
 
-@router.put("/contributions/{id}", response={200: ContributionDetailOut, **ERRORS})
+@router.put(
+    "/contributions/{id}", response={200: ContributionDetailOut, **WRITE_ERRORS}
+)
 def save_contribution(request, id: int, data: SaveIn):
-    contribution = _contribution(request, id)
+    contribution = contribution_detail(request, id)
     permissions.require(
         request.auth, "contribution.edit", contribution, request=request
     )
-    values, statuses = _inputs(contribution, data)
+    values, statuses = report_inputs(contribution, data.values, data.statuses)
     with _conflicts(contribution, data.version):
         services.save_contribution(
             contribution,
@@ -193,24 +209,46 @@ def save_contribution(request, id: int, data: SaveIn):
             today=timezone.localdate(),
             request=request,
         )
-    return _contribution(request, id)
+    return contribution_detail(request, id)
 
 
-@router.post(
-    "/contributions/{id}/submit", response={200: ContributionDetailOut, **ERRORS}
-)
+# The workflow: the organisation submits, the OA's leaders accept or return -------
+
+
+STEPPED = {200: ContributionDetailOut, **WRITE_ERRORS}
+
+
+@router.post("/contributions/{id}/submit", response=STEPPED, tags=["review"])
 def submit_contribution(request, id: int, data: StepIn):
-    contribution = _contribution(request, id)
-    with _conflicts(contribution, data.version):
+    return _take_step(request, id, "submit", data.version)
+
+
+@router.post("/contributions/{id}/accept", response=STEPPED, tags=["review"])
+def accept_contribution(request, id: int, data: StepIn):
+    """The OA's action leader or co-leader accepts a submitted contribution."""
+    return _take_step(request, id, "accept", data.version)
+
+
+@router.post("/contributions/{id}/return", response=STEPPED, tags=["review"])
+def return_contribution(request, id: int, data: ReturnIn):
+    """The OA's action leader or co-leader sends a submitted contribution back to
+    its organisation as a draft, saying why."""
+    return _take_step(request, id, "return", data.version, reason=data.reason)
+
+
+def _take_step(request, pk: int, step: str, version: int, *, reason: str = ""):
+    contribution = contribution_detail(request, pk)
+    with _conflicts(contribution, version):
         services.take_step(
             contribution,
-            "submit",
-            version=data.version,
+            step,
+            version=version,
+            reason=reason,
             actor=request.auth,
             today=timezone.localdate(),
             request=request,
         )
-    return _contribution(request, id)
+    return contribution_detail(request, pk)
 
 
 # Reads and translations -----------------------------------------------------------
@@ -239,7 +277,7 @@ def _visible_contributions(request):
     )
 
 
-def _contribution(request, pk: int) -> Contribution:
+def contribution_detail(request, pk: int) -> Contribution:
     contribution = selectors.get_contribution_for(request.auth, pk, request=request)
     prefetch_related_objects(
         [contribution], "values__kpi", "activity_statuses__activity"
@@ -247,32 +285,31 @@ def _contribution(request, pk: int) -> Contribution:
     return contribution
 
 
-def _inputs(contribution: Contribution, data: SaveIn):
+def report_inputs(contribution: Contribution, values: dict, statuses: dict):
+    """The API's values by KPI letter and statuses by activity number, as the
+    services take them (by id); UserError naming every unknown letter or number."""
     kpis = {k.letter: k.pk for k in contribution.action.kpis.all()}
     activities = {a.number: a.pk for a in contribution.action.activities.all()}
-    problems = [f"KPI {k}: not a KPI of this OA" for k in data.values if k not in kpis]
+    problems = [f"KPI {k}: not a KPI of this OA" for k in values if k not in kpis]
     problems += [
         f"activity {n}: not an activity of this OA"
-        for n in data.statuses
+        for n in statuses
         if n not in activities
     ]
     if problems:
         raise UserError(
             f"{contribution}: {len(problems)} problem(s); nothing was saved", problems
         )
-    values = {
-        kpis[k]: services.ValueInput(v.value, v.evidence, v.weight)
-        for k, v in data.values.items()
-    }
-    statuses = {
-        activities[n]: services.StatusInput(s.status, s.comment)
-        for n, s in data.statuses.items()
-    }
-    return values, statuses
-
-
-class VersionConflict(UserError):
-    """The contribution changed since the caller read the version it names."""
+    return (
+        {
+            kpis[k]: services.ValueInput(v.value, v.evidence, v.weight)
+            for k, v in values.items()
+        },
+        {
+            activities[n]: services.StatusInput(s.status, s.comment)
+            for n, s in statuses.items()
+        },
+    )
 
 
 @contextmanager

@@ -1,0 +1,13 @@
+"""The reporting API: plans, periods, contributions and their review, amendment
+requests and Joint Action Days, for national systems (one router per topic)."""
+
+from ninja import Router
+
+from empact.reporting.api import amendments, contributions
+from empact.reporting.api.errors import VersionConflict
+
+router = Router()
+router.add_router("", contributions.router)
+router.add_router("", amendments.router)
+
+__all__ = ["VersionConflict", "router"]

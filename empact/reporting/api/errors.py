@@ -1,0 +1,29 @@
+"""How the reporting API refuses: the error bodies, the status codes each kind of
+operation may answer with (so that the OpenAPI schema lists them), and conflicts."""
+
+from ninja import Field, Schema
+
+from empact.errors import UserError
+
+
+class Problem(Schema):
+    """A refusal the caller can act on: what went wrong, where, and why."""
+
+    message: str = Field(..., description="What was refused, and why.")
+    problems: list[str] = Field(
+        ..., description="Every problem found, each naming where it is and why."
+    )
+
+
+class Detail(Schema):
+    detail: str
+
+
+# A refused record and a missing one are both 404 with the same body.
+READ_ERRORS = {401: Detail, 404: Detail, 422: Problem}
+WRITE_ERRORS = {400: Problem, 401: Detail, 403: Detail, 409: Problem, **READ_ERRORS}
+LIST_ERRORS = {401: Detail, 422: Problem}
+
+
+class VersionConflict(UserError):
+    """The record changed since the caller read it (409): read it again, retry."""
