@@ -250,6 +250,11 @@ def request_amendment(
         )
     if not reason.strip():
         raise UserError("say why the amendment is needed")
+    # Checked now, not only when the driver decides: an amendment with a bad
+    # figure could never be approved, and its author would not be told why.
+    *_, problems = _cleaned_proposal(contribution, proposed)
+    if problems:
+        raise UserError("the amendment was not requested; nothing was saved", problems)
     with transaction.atomic():
         amendment = AmendmentRequest.objects.create(
             contribution=contribution,
@@ -276,12 +281,9 @@ def decide_amendment(
     permissions.require(actor, "amendment.decide", contribution, request=request)
     if not approve and not reason.strip():
         raise UserError("to reject an amendment, say why")
-    kpis = {k.pk: k for k in contribution.action.kpis.all()}
-    activities = {a.pk: a for a in contribution.action.activities.all()}
-    values, problems = _clean_values(_value_inputs(amendment.proposed), kpis)
-    statuses, more = _clean_statuses(_status_inputs(amendment.proposed), activities)
-    if approve and problems + more:
-        raise UserError("the amendment cannot be applied", problems + more)
+    values, statuses, problems = _cleaned_proposal(contribution, amendment.proposed)
+    if approve and problems:
+        raise UserError("the amendment cannot be applied", problems)
     to_state = (
         AmendmentRequest.State.APPROVED if approve else AmendmentRequest.State.REJECTED
     )
@@ -458,6 +460,15 @@ def _replace_statuses(contribution, clean: dict, *, only_given: bool = False) ->
             activity_id=activity_id,
             defaults={"status": status, "comment": comment},
         )
+
+
+def _cleaned_proposal(contribution: Contribution, proposed: dict):
+    """(values, statuses, problems) of an amendment's proposed changes."""
+    kpis = {k.pk: k for k in contribution.action.kpis.all()}
+    activities = {a.pk: a for a in contribution.action.activities.all()}
+    values, problems = _clean_values(_value_inputs(proposed), kpis)
+    statuses, more = _clean_statuses(_status_inputs(proposed), activities)
+    return values, statuses, problems + more
 
 
 def _value_inputs(proposed: dict) -> dict[int, ValueInput]:

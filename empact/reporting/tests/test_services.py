@@ -480,6 +480,18 @@ def asking_for_an_amendment_without_a_reason(w):
     services.request_amendment(c, proposed={}, reason=" ", actor=w.officer)
 
 
+@forbidden(UserError, "KPI a: '-4' is negative; report what was achieved, 0 or more")
+def asking_for_an_amendment_with_a_value_that_could_never_be_approved(w):
+    c = accepted(w)
+    move_period(w, "close", "lock")
+    services.request_amendment(
+        c,
+        proposed={"values": {str(w.kpi.pk): {"value": "-4", "evidence": ""}}},
+        reason="typo",
+        actor=w.officer,
+    )
+
+
 @forbidden(Http404)
 def asking_for_an_amendment_of_another_organisations_contribution(w):
     c = accepted(w)
