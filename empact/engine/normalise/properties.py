@@ -1,0 +1,142 @@
+"""Which normaliser an FtM property gets, and normalising a column of its values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from followthemoney import model
+
+from empact.engine.normalise import Normalised, normalise_values
+from empact.engine.normalise.countries import country_code, phone_region
+from empact.engine.normalise.dates import normalise_date
+from empact.engine.normalise.documents import normalise_document
+from empact.engine.normalise.emails import normalise_email
+from empact.engine.normalise.ibans import normalise_iban
+from empact.engine.normalise.names import normalise_name
+from empact.engine.normalise.phones import normalise_phone
+from empact.engine.normalise.plates import normalise_plate
+from empact.engine.normalise.vessels import normalise_imo, normalise_mmsi
+
+#: Flags that make a value wrong rather than doubtful: the row is rejected.
+REJECTING_FLAGS = frozenset({"invalid_date", "invalid_country"})
+
+_DOCUMENT_PROPS = {"passportNumber", "idNumber"}
+_IDENTIFICATION_PROPS = {"number", "passportNumber"}
+_NAME_SCHEMATA = ("LegalEntity", "Vessel", "Vehicle")
+
+
+@dataclass(frozen=True)
+class PropertyRule:
+    """How one property of one schema is normalised."""
+
+    prop_type: str
+    kind: str | None
+    #: Properties of the same entity that say which country the value belongs to.
+    country_props: tuple[str, ...] = ()
+
+
+@cache
+def property_rule(schema_name: str, prop_name: str) -> PropertyRule:
+    """The rule for `schema.prop`; KeyError if FtM does not know the property."""
+    schema = model.get(schema_name)
+    if schema is None:
+        raise KeyError(f"{schema_name!r} is not a followthemoney schema")
+    prop = schema.get(prop_name)
+    if prop is None:
+        raise KeyError(f"{schema_name} has no property {prop_name!r}")
+    prop_type = prop.type.name
+    kind, countries = _kind(schema, prop_name, prop_type)
+    return PropertyRule(prop_type=prop_type, kind=kind, country_props=countries)
+
+
+def _kind(schema, prop_name: str, prop_type: str) -> tuple[str | None, tuple[str, ...]]:  # type: ignore[no-untyped-def]
+    if prop_type == "phone":
+        return "phone", ("country",)
+    if prop_type == "email":
+        return "email", ()
+    if prop_name in ("iban", "ibanMentioned"):
+        return "iban", ()
+    if schema.is_a("Identification") and prop_name in _IDENTIFICATION_PROPS:
+        return "document", ("country",)
+    if schema.is_a("Person") and prop_name in _DOCUMENT_PROPS:
+        return "document", ()
+    if schema.is_a("Vehicle") and prop_name == "registrationNumber":
+        return "plate", ("country",)
+    if schema.is_a("Vessel") and prop_name in ("imoNumber", "mmsi"):
+        return ("imo" if prop_name == "imoNumber" else "mmsi"), ()
+    if prop_name == "birthDate":
+        return "birth_date", ()
+    if prop_type == "name" and any(schema.is_a(s) for s in _NAME_SCHEMATA):
+        return "name", ()
+    return None, ()
+
+
+def normalise_column(
+    rule: PropertyRule,
+    values: Sequence[str | None],
+    *,
+    region: str | None = None,
+    countries: Sequence[str | None] | None = None,
+) -> list[Normalised | None]:
+    """Normalise one column of raw values for `rule`, each distinct value once.
+
+    `countries` (one per value, from the rule's `country_props`) places documents and
+    plates, and reads phone numbers written without a country prefix; `region` does
+    that where the entity's country is unknown.
+    """
+    kind = rule.kind
+    if kind == "phone" and countries is None:
+        return normalise_values(lambda v: normalise_phone(v, region), values)
+    if kind == "phone":
+        return [
+            None if v is None else normalise_phone(v, _region(c) or region)
+            for v, c in zip(values, countries, strict=True)
+        ]
+    if kind in ("document", "plate"):
+        fn = normalise_document if kind == "document" else normalise_plate
+        places = countries if countries is not None else [None] * len(values)
+        return [
+            None if v is None else fn(v, c) for v, c in zip(values, places, strict=True)
+        ]
+    return normalise_values(_SIMPLE.get(kind or rule.prop_type, _plain), values)
+
+
+def _region(country: str | None) -> str | None:
+    return phone_region(country) if country else None
+
+
+def _plain(text: str) -> Normalised:
+    return Normalised(
+        " ".join(text.split()) if "\n" not in text else text.strip(), None
+    )
+
+
+def _country(text: str) -> Normalised:
+    code = country_code(text)
+    if code is None:
+        return Normalised(text.strip(), None, ("invalid_country",))
+    return Normalised(code.lower(), None, ())
+
+
+def _key_less(fn):  # type: ignore[no-untyped-def]
+    def wrapped(text: str) -> Normalised:
+        done = fn(text)
+        return Normalised(done.value, None, done.flags)
+
+    return wrapped
+
+
+_SIMPLE = {
+    "iban": normalise_iban,
+    "email": normalise_email,
+    "imo": normalise_imo,
+    "mmsi": normalise_mmsi,
+    "name": normalise_name,
+    "birth_date": normalise_date,
+    "date": _key_less(normalise_date),
+    "country": _country,
+    "string": _plain,
+    "text": lambda t: Normalised(t.strip(), None),
+}
