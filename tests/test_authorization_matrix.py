@@ -17,7 +17,7 @@ from empact.accounts.tests.helpers import sign_in
 from empact.organisations.models import Organisation
 from empact.plans.models import Plan
 from empact.plans.tests.factories import make_organisation, make_plan
-from empact.reporting import services
+from empact.reporting import jads, services
 from empact.reporting.models import AmendmentRequest
 
 Role = RoleAssignment.Role
@@ -55,6 +55,9 @@ CONTRIBUTION_READERS = frozenset(
     | {"support"}
 )
 PERIOD_MANAGERS = PLAN_DRIVERS | {"support"}
+# The JAD of the world is linked to OA 1.1: its coordinators record any
+# participant's results (DE's here) and declare what the OA's KPIs count.
+JAD_COORDINATORS = PLAN_DRIVERS | {"support", "action_leader", "co_leader"}
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,18 @@ TABLE: dict[str, Access] = {
     "reporting:decide_amendment": Access(
         PLAN_DRIVERS, method="post", data={"decision": "reject", "reason": "no"}
     ),
+    # Joint Action Days: the world's JAD, led by FR with DE taking part. Allowed
+    # people get 400 from the posts: they carry no form data.
+    "jads:list": Access(PLAN_READERS),
+    "jads:create": Access(
+        JAD_COORDINATORS, method="post", refused_to_readers="forbidden"
+    ),
+    "jads:detail": Access(PLAN_READERS),
+    "jads:map_kpi": Access(
+        JAD_COORDINATORS, method="post", refused_to_readers="forbidden"
+    ),
+    # DE's results: FR's participant contact records FR's own results only.
+    "jads:results": Access(JAD_COORDINATORS, refused_to_readers="forbidden"),
 }
 # Every route of the Django admin is for administrators alone.
 ADMIN = Access(frozenset({"administrator"}), refused="admin-login")
@@ -247,6 +262,16 @@ def world(db):
         reason="a typo",
         requested_by="participant",
     )
+    jad = jads.plan_jad(
+        plan,
+        name="JAD TEST",
+        starts=date(2024, 9, 10),
+        ends=date(2024, 9, 12),
+        actions=[action],
+        lead=Organisation.objects.get(code="FR"),
+        participants=[Organisation.objects.get(code="DE")],
+        actor=users["driver"],
+    )
     return {
         "plan": plan,
         "action": action,
@@ -254,6 +279,7 @@ def world(db):
         "period": period,
         "contribution": contribution,
         "amendment": amendment,
+        "jad": jad,
     }
 
 
@@ -293,6 +319,8 @@ def _pk_for(name: str, world) -> int | None:
         return world["amendment"].pk
     if name.startswith("reporting:"):
         return world["contribution"].pk
+    if name.startswith("jads:"):
+        return world["jad"].pk
     if "participation" in name:
         return Participation.objects.filter(action=world["action"]).first().pk
     if "role" in name:

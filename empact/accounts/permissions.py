@@ -209,7 +209,7 @@ def reports_jad_results(actor, jad) -> bool:
         return True
     if not _is_signed_in(actor) or actor.organisation_id is None:
         return False
-    if not jad.participants.filter(pk=actor.organisation_id).exists():
+    if all(o.pk != actor.organisation_id for o in jad.participants.all()):
         return False
     action_ids = {a.pk for a in jad.actions.all()}
     return any(

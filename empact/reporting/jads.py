@@ -23,6 +23,10 @@ from empact.reporting.models import JADMapping, JADMeasure, JADResult, JointActi
 NAME_MAX = JointActionDay._meta.get_field("name").max_length
 KIND_MAX = JADResult._meta.get_field("seizure_kind").max_length
 MEASURES = ", ".join(JADMeasure.values)
+# Said beside every KPI that counts JAD results, wherever a contribution is typed.
+NOT_IN_CONTRIBUTIONS = (
+    "JAD results for this KPI are added from the JAD; do not include them here"
+)
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ def record_jad_result(
 ) -> JADResult:
     """An organisation's result in a JAD; recording it again replaces the value.
     Its own users record it, or the JAD's coordinators for any participant."""
-    _require_reporting(jad, organisation, actor=actor, request=request)
+    require_recording(jad, organisation, actor=actor, request=request)
     seizure_kind = normalised_kind(seizure_kind)
     problems = _participant_problems(jad, organisation)
     problems += result_problems(measure, seizure_kind, value)
@@ -137,7 +141,7 @@ def record_jad_results(
 ) -> list[JADResult]:
     """Several results of one organisation, as (measure, seizure kind, value): all
     are saved, or none (UserError listing every problem)."""
-    _require_reporting(jad, organisation, actor=actor, request=request)
+    require_recording(jad, organisation, actor=actor, request=request)
     results = [(m, normalised_kind(k), v) for m, k, v in results]
     problems = _participant_problems(jad, organisation)
     for measure, kind, value in results:
@@ -161,8 +165,9 @@ def record_jad_results(
         ]
 
 
-def _require_reporting(jad, organisation, *, actor, request) -> None:
-    """Outsiders see nothing (404); others are refused with the rule's name."""
+def require_recording(jad, organisation, *, actor, request=None) -> None:
+    """Refuse unless `actor` may record `organisation`'s results in `jad`: Http404
+    for those who may not see the JAD, PermissionDenied naming the rule for others."""
     permissions.require(actor, "jad.view", jad, request=request)
     permissions.require(actor, "jad.report", jad, request=request)
     if organisation.pk != getattr(actor, "organisation_id", None):

@@ -18,6 +18,7 @@ from empact.reporting.forms import (
     PeriodStepForm,
     StepForm,
 )
+from empact.reporting.jad_selectors import jad_mapped_kpis
 from empact.reporting.xlsx.inspect import limits_from_settings
 
 STEP_DONE = {
@@ -298,6 +299,7 @@ def _render_contribution(
         "amendment_form": amendment_form or AmendmentForm(report=page.report),
         "error": error,
         "is_stale": stale is not None and str(stale) != str(contribution.version),
+        "jad_mapped": jad_mapped_kpis(contribution.action),
     }
     return render(request, "reporting/contribution.html", context, status=status)
 

@@ -24,7 +24,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from empact.audit.export import spreadsheet_safe
 from empact.organisations.models import Organisation
 from empact.plans.models import KPI, Action
-from empact.reporting.models import ActivityStatus, Contribution, ReportingPeriod
+from empact.reporting.jads import NOT_IN_CONTRIBUTIONS
+from empact.reporting.models import (
+    ActivityStatus,
+    Contribution,
+    JADMapping,
+    ReportingPeriod,
+)
 
 FORMAT = "empact-contribution-1"
 FIRST_ROW = 2
@@ -194,6 +200,7 @@ def _write_instructions(sheet, contribution) -> None:
         "The file is for this contribution only, as it was when downloaded. If the "
         "contribution changes online in the meantime, the upload is refused: "
         "download a fresh template.",
+        *_jad_notes(contribution),
     )
     for row, line in enumerate(lines, start=1):
         put_text(sheet.cell(row=row, column=1), line)
@@ -201,6 +208,13 @@ def _write_instructions(sheet, contribution) -> None:
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.column_dimensions["A"].width = 100
     sheet.protection.sheet = True
+
+
+def _jad_notes(contribution) -> list[str]:
+    """A line per KPI that counts JAD results, so they are not reported twice."""
+    mapped = JADMapping.objects.filter(kpi__action=contribution.action)
+    letters = mapped.order_by("kpi__letter").values_list("kpi__letter", flat=True)
+    return [f"KPI {letter}: {NOT_IN_CONTRIBUTIONS}." for letter in letters]
 
 
 def _current_values(contribution) -> dict:
