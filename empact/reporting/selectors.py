@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Prefetch, Q, Sum
+from django.db.models import Count, DecimalField, F, Prefetch, Sum
 from django.http import Http404
 
 from empact.accounts import permissions
@@ -462,13 +462,10 @@ def report_plan(plan: Plan) -> Plan:
     )
 
 
-def report_amounts(
-    plan: Plan, *, through: tuple[int, int] | None = None
-) -> dict[int, dict[SourceKey, Reported]]:
+def report_amounts(plan: Plan) -> dict[int, dict[SourceKey, Reported]]:
     """Accepted and pending (submitted) amounts per KPI id, keyed by (source, year,
-    half) as attainment.py reads them, up to and including the half-year
-    `through` (all when None). JAD results are accepted amounts of their own
-    source (jads.jad_values). Two queries."""
+    half) as attainment.py reads them. JAD results are accepted amounts of their
+    own source (jads.jad_values). Two queries."""
     values = KPIValue.objects.filter(
         kpi__action__plan_id=plan.pk,
         contribution__state__in=(
@@ -476,12 +473,6 @@ def report_amounts(
             Contribution.State.ACCEPTED,
         ),
     )
-    if through is not None:
-        year, half = through
-        values = values.filter(
-            Q(contribution__period__year__lt=year)
-            | Q(contribution__period__year=year, contribution__period__half__lte=half)
-        )
     found: dict[int, dict[SourceKey, Reported]] = defaultdict(dict)
     for row in _summed(values):
         key = (REPORT_SOURCE_CONTRIBUTIONS, row["year"], row["half"])
@@ -492,8 +483,6 @@ def report_amounts(
         else:
             found[row["kpi_id"]][key] = Reported(before.accepted, amount)
     for value in jad_values(plan):
-        if through is not None and (value.year, value.half) > through:
-            continue
         key = (REPORT_SOURCE_JADS, value.year, value.half)
         before = found[value.kpi_id].get(key, Reported())
         one = Amount(value.value, value.value, Decimal(1), 1)
