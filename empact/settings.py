@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "empact.accounts",
     "empact.reporting",
     "empact.reports",
+    "empact.analysis",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.getenv("EMPACT_STATIC_ROOT", BASE_DIR / "var" / "static"))
+# The analysis store: one Parquet file of statements per dataset (empact/analysis/store.py).
+EMPACT_ANALYSIS_DIR = Path(
+    os.getenv("EMPACT_ANALYSIS_DIR", BASE_DIR / "var" / "analysis")
+)
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -218,6 +218,29 @@ def reports_jad_results(actor, jad) -> bool:
     )
 
 
+def is_analyst(actor, obj=None) -> bool:
+    """The analysis project's analysts: every dataset, run and hit."""
+    return _is_signed_in(actor) and has_role(actor, Role.ANALYST)
+
+
+def speaks_for_contributor(actor, organisation) -> bool:
+    """See the hits of an organisation's data, and release its entities: a user of
+    that organisation with a role in an OA, its country's NEC, or its analyst."""
+    if not _is_signed_in(actor) or organisation is None:
+        return False
+    if actor.organisation_id != organisation.pk:
+        return False
+    return any(
+        r.role in (*RoleAssignment.ACTION_ROLES, Role.NEC, Role.ANALYST)
+        for r in roles_of(actor)
+    )
+
+
+def releases_entity(actor, release) -> bool:
+    """Decide a release request: whoever speaks for the entity's provider."""
+    return speaks_for_contributor(actor, release.dataset.contributor)
+
+
 Rule = Callable[..., bool]
 RULES: dict[str, Rule] = {
     "plan.view": can_view_plan,
@@ -238,6 +261,13 @@ RULES: dict[str, Rule] = {
     "jad.link": links_jads_to,
     "jad.coordinate": coordinates_jad,
     "jad.report": reports_jad_results,
+    "analysis.view": is_analyst,
+    "analysis.ingest": is_analyst,
+    "analysis.run": is_analyst,
+    "analysis.open": is_analyst,
+    "analysis.hits": speaks_for_contributor,
+    "analysis.release": releases_entity,
+    "analysis.retention": is_auditor,
 }
 # Actions about a record whose very existence is need-to-know: refused as 404.
 HIDDEN_WHEN_REFUSED = {
@@ -249,6 +279,7 @@ HIDDEN_WHEN_REFUSED = {
     "contribution.review",
     "amendment.decide",
     "jad.view",
+    "analysis.release",
 }
 
 

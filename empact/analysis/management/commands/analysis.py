@@ -1,0 +1,180 @@
+"""`empact analysis ingest|crossmatch|retention`: the analysis project for analysts
+and scripted runs.
+
+The command line has no signed-in user: `--as USERNAME` names the person on whose
+behalf it acts, and the permission module decides as for a page. Retention runs as
+the system (a scheduled job), so it needs no --as.
+"""
+
+import csv
+import sys
+from datetime import date
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+from django.http import Http404
+from django.utils import timezone
+from tqdm import tqdm
+
+from empact.accounts.models import User
+from empact.analysis import services
+from empact.analysis.models import Dataset, Hit
+from empact.errors import UserError
+from empact.organisations.models import Organisation
+
+PAIR_HEADER = ["left_id", "right_id", "score", "reason"]
+
+
+class Command(BaseCommand):
+    help = "The analysis project: import datasets, cross-match them, apply retention."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+        p = sub.add_parser(
+            "ingest",
+            help="import a CSV, XLSX or followthemoney JSON lines file as one "
+            "dataset of a contributor, all or nothing",
+        )
+        p.add_argument("file", type=Path)
+        p.add_argument(
+            "--contributor", required=True, help="organisation code, e.g. DE"
+        )
+        p.add_argument("--handling", required=True, choices=["H0", "H1", "H2", "H3"])
+        p.add_argument(
+            "--mapping", type=Path, help="mapping file (YAML); not for JSON lines"
+        )
+        p.add_argument(
+            "--purpose",
+            required=True,
+            help="the case or OA reference the data is contributed for",
+        )
+        p.add_argument(
+            "--collected",
+            type=date.fromisoformat,
+            help="date of collection (default: today)",
+        )
+        p.add_argument("--source-code", default="X", choices=["A", "B", "C", "X"])
+        p.add_argument("--info-code", type=int, default=4, choices=[1, 2, 3, 4])
+        p.add_argument(
+            "--role", default="other", choices=["suspect", "victim", "witness", "other"]
+        )
+        p.add_argument("--restrictions", default="", help="the provider's H3 terms")
+        _as_argument(p)
+        p = sub.add_parser(
+            "crossmatch",
+            help="match every dataset the rules allow; the hits replace the last "
+            "run's; optionally write the pairs as CSV",
+        )
+        p.add_argument(
+            "--deterministic-only",
+            action="store_true",
+            help="shared identifiers only, no probabilistic person matching",
+        )
+        p.add_argument(
+            "--out", type=Path, help="write left_id,right_id,score,reason here"
+        )
+        _as_argument(p)
+        p = sub.add_parser(
+            "retention",
+            help="list datasets past their review date; --apply erases them",
+        )
+        p.add_argument("--apply", action="store_true", help="erase them (audited)")
+
+    def handle(self, *args, verb, **options):
+        try:
+            getattr(self, f"_{verb}")(**options)
+        except UserError as e:
+            raise CommandError(str(e)) from None
+        except (PermissionDenied, Http404):
+            raise CommandError(
+                f"{options.get('as_user')} may not do this (see docs/permissions.md)"
+            ) from None
+
+    def _ingest(self, *, file, contributor, as_user, **o):
+        actor = _user(as_user)
+        given = services.Contribution(
+            contributor=_organisation(contributor),
+            handling=o["handling"],
+            purpose=o["purpose"],
+            collected_on=o["collected"] or timezone.localdate(),
+            source_code=o["source_code"],
+            info_code=o["info_code"],
+            role=o["role"],
+            restrictions=o["restrictions"],
+        )
+        dataset, created = services.ingest_dataset(
+            file, given, actor=actor, mapping_path=o["mapping"]
+        )
+        state = "imported" if created else "already imported, unchanged"
+        self.stdout.write(
+            f"{dataset.name}: {state}; {dataset.entities} entities, "
+            f"{dataset.statements} statements, review date {dataset.review_date}"
+        )
+
+    def _crossmatch(self, *, deterministic_only, out, as_user, **o):
+        actor = _user(as_user)
+        with tqdm(desc="hits", unit=" pairs", file=sys.stderr, leave=False) as bar:
+            run = services.run_crossmatch(
+                actor=actor,
+                today=timezone.localdate(),
+                persons=not deterministic_only,
+                progress=bar.update,
+            )
+        if out:
+            _write_pairs(run, out)
+        self.stdout.write(
+            f"run {run.pk}: {run.datasets} datasets, {run.pairs} pairs across "
+            "contributors" + (f", written to {out}" if out else "")
+        )
+
+    def _retention(self, *, apply, **o):
+        today = timezone.localdate()
+        due = Dataset.objects.filter(erased_at=None, review_date__lt=today)
+        for dataset in due:
+            self.stdout.write(
+                f"{dataset.name} ({dataset.contributor.code}): review date "
+                f"{dataset.review_date} has passed"
+            )
+        if not apply:
+            self.stdout.write(f"{due.count()} dataset(s) due; --apply erases them")
+            return
+        erased = services.erase_due(today=today, actor_name="cli:retention")
+        self.stdout.write(f"{len(erased)} dataset(s) erased")
+
+
+def _as_argument(parser) -> None:
+    parser.add_argument(
+        "--as",
+        dest="as_user",
+        required=True,
+        metavar="USERNAME",
+        help="the person this is done for",
+    )
+
+
+def _user(username: str) -> User:
+    try:
+        return User.objects.get(username=username, is_active=True)
+    except User.DoesNotExist:
+        raise CommandError(f"--as {username}: no active user of that name") from None
+
+
+def _organisation(code: str) -> Organisation:
+    try:
+        return Organisation.objects.get(code=code.upper())
+    except Organisation.DoesNotExist:
+        raise CommandError(
+            f"--contributor {code}: no organisation has that code"
+        ) from None
+
+
+def _write_pairs(run, out: Path) -> None:
+    hits = Hit.objects.filter(run=run).order_by("left_entity", "right_entity")
+    with out.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(PAIR_HEADER)
+        for hit in hits.iterator(chunk_size=5000):
+            writer.writerow(
+                [hit.left_entity, hit.right_entity, f"{hit.score:.4f}", hit.reason]
+            )

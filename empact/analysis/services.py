@@ -1,0 +1,416 @@
+"""Every change to the analysis project: import, cross-match, release, keep, erase.
+
+Each asks the permission module first and writes its audit entry in the same
+transaction as its rows. The engine does the work on tables; this module keeps the
+platform's records of it.
+"""
+
+import os
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from empact.accounts import permissions
+from empact.analysis import rules, store
+from empact.analysis.models import Dataset, Hit, Release, Run
+from empact.audit.log import record
+from empact.engine.crossmatch import crossmatch
+from empact.engine.errors import InputError, InputRejected
+from empact.engine.ingest import file_sha256, ingest
+from empact.engine.linkage import link_persons, persons_from_statements
+from empact.engine.mapping import Mapping, load_mapping
+from empact.engine.tables import Provenance
+from empact.errors import UserError
+from empact.organisations.models import Organisation
+
+HITS_BATCH = 5_000
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What a contributor says about a file it gives to the analysis project."""
+
+    contributor: Organisation
+    handling: str
+    purpose: str
+    collected_on: date
+    source_code: str = "X"
+    info_code: int = 4
+    role: str = "other"
+    review_date: date | None = None
+    restrictions: str = ""
+
+
+def ingest_dataset(
+    path: str | os.PathLike,
+    given: Contribution,
+    *,
+    actor,
+    mapping_path: str | os.PathLike | None = None,
+    request=None,
+) -> tuple[Dataset, bool]:
+    """Import a file as one dataset, all or nothing; (dataset, created).
+
+    The same bytes from the same contributor are one dataset: importing them again
+    returns it unchanged.
+    """
+    permissions.require(actor, "analysis.ingest", given.contributor, request=request)
+    path = Path(path)
+    if not given.purpose.strip():
+        raise UserError("the purpose is missing: name the case or OA reference")
+    sha = _sha256(path)
+    name = f"{given.contributor.code.lower()}-{sha[:16]}"
+    existing = Dataset.objects.filter(name=name).first()
+    if existing is not None:
+        return _already_imported(existing, given)
+    provenance = _provenance(given, name)
+    mapping = _mapping(mapping_path)
+    try:
+        result = ingest(
+            path, provenance=provenance, out_dir=store.root(), mapping=mapping
+        )
+    except InputRejected as rejected:
+        raise UserError(
+            f"{path.name}: {len(rejected.errors)} problem(s), nothing imported",
+            [str(e) for e in rejected.errors],
+        ) from None
+    except InputError as error:
+        raise UserError(str(error)) from None
+    try:
+        with transaction.atomic():
+            dataset = Dataset.objects.create(
+                name=name,
+                contributor=given.contributor,
+                origin=path.name[:255],
+                sha256=sha,
+                handling=given.handling,
+                restrictions=given.restrictions,
+                source_code=given.source_code,
+                info_code=given.info_code,
+                role=given.role,
+                collected_on=given.collected_on,
+                review_date=provenance.review,
+                purpose=given.purpose.strip(),
+                entities=result.entities,
+                statements=result.statements,
+                imported_by=_name(actor),
+            )
+            record(
+                "analysis.dataset_imported",
+                actor=actor,
+                operation="collection",
+                obj=dataset,
+                why=dataset.purpose,
+                request=request,
+                extra={"entities": result.entities, "handling": given.handling},
+            )
+    except BaseException:
+        store.remove(name)  # the file without its record would be held unaccounted
+        raise
+    return dataset, True
+
+
+def run_crossmatch(
+    *,
+    actor,
+    today: date,
+    persons: bool = False,
+    request=None,
+    progress=None,
+) -> Run:
+    """Cross-match every dataset the rules allow; the hits replace the last run's.
+
+    Shared identifiers always; with `persons`, also probable matches of persons
+    (Splink), whose reason names the fields that agreed."""
+    permissions.require(actor, "analysis.run", None, request=request)
+    datasets = [
+        d
+        for d in Dataset.objects.filter(erased_at=None).select_related("contributor")
+        if rules.comparable(d, today=today)
+    ]
+    pairs = _pairs([d.name for d in datasets], persons=persons)
+    by_name = {d.name: d for d in datasets}
+    with transaction.atomic():
+        run = Run.objects.create(
+            kind=Run.Kind.FULL if persons else Run.Kind.DETERMINISTIC,
+            started_by=_name(actor),
+            datasets=len(datasets),
+        )
+        Hit.objects.exclude(run=run).delete()
+        count = _save_hits(run, pairs, by_name, progress)
+        run.pairs = count
+        run.finished_at = timezone.now()
+        run.save(update_fields=["pairs", "finished_at"])
+        record(
+            "analysis.crossmatch_run",
+            actor=actor,
+            operation="combination",
+            obj=run,
+            request=request,
+            extra={"datasets": len(datasets), "hits": count},
+        )
+    return run
+
+
+def request_release(hit: Hit, *, actor, why: str, request=None) -> Release:
+    """The other side of a hit asks its provider for the entity's content."""
+    own_org = actor.organisation
+    permissions.require(actor, "analysis.hits", own_org, request=request)
+    _own, _own_entity, other, other_entity = _sides(hit, own_org)
+    if not why.strip():
+        raise UserError("a release request needs a reason: the case or OA reference")
+    with transaction.atomic():
+        release, created = Release.objects.get_or_create(
+            dataset=other,
+            entity=other_entity,
+            requester=own_org,
+            defaults={"requested_by": actor, "why": why.strip()},
+        )
+        if created:
+            record(
+                "analysis.release_requested",
+                actor=actor,
+                operation="collection",
+                obj=release,
+                why=release.why,
+                request=request,
+            )
+    return release
+
+
+def decide_release(
+    release: Release, *, actor, grant: bool, reason: str = "", request=None
+) -> Release:
+    """The provider releases the entity to the requester, or refuses with a reason."""
+    permissions.require(actor, "analysis.release", release, request=request)
+    if not grant and not reason.strip():
+        raise UserError("refusing a release needs a reason the requester will see")
+    state = Release.State.RELEASED if grant else Release.State.REFUSED
+    with transaction.atomic():
+        changed = Release.objects.filter(
+            pk=release.pk, state=Release.State.REQUESTED
+        ).update(
+            state=state,
+            decided_by=actor,
+            decided_at=timezone.now(),
+            decision_reason=reason.strip(),
+        )
+        if not changed:
+            release.refresh_from_db()
+            raise UserError(
+                f"this request was already {release.get_state_display().lower()}"
+            )
+        release.refresh_from_db()
+        record(
+            "analysis.release_decided",
+            actor=actor,
+            operation="disclosure" if grant else "alteration",
+            obj=release,
+            why=reason.strip(),
+            request=request,
+            extra={"released": grant, "to": release.requester.code},
+        )
+    return release
+
+
+def keep_dataset(
+    dataset: Dataset, *, actor, until: date, reason: str, today: date, request=None
+) -> Dataset:
+    """The DPO keeps a dataset past its review date, with the reason recorded."""
+    permissions.require(actor, "analysis.retention", dataset, request=request)
+    if not reason.strip():
+        raise UserError("keeping data past its review date needs a reason")
+    if until <= today:
+        raise UserError(f"the new review date {until} must be after today ({today})")
+    if until > today + timedelta(days=3 * 366):
+        raise UserError("data may be kept for at most 3 more years at one review")
+    with transaction.atomic():
+        previous = dataset.review_date
+        dataset.review_date = until
+        dataset.kept_reason = reason.strip()
+        dataset.save(update_fields=["review_date", "kept_reason"])
+        record(
+            "analysis.dataset_kept",
+            actor=actor,
+            operation="alteration",
+            obj=dataset,
+            why=dataset.kept_reason,
+            request=request,
+            extra={"from": str(previous), "until": str(until)},
+        )
+    return dataset
+
+
+def erase_due(*, today: date, actor=None, actor_name: str = "system") -> list[Dataset]:
+    """Erase every dataset past its review date (Art. 31 of the Europol Regulation
+    as the model): its file, its hits and its releases; the erasure is audited."""
+    due = Dataset.objects.filter(erased_at=None, review_date__lt=today)
+    return [
+        erase_dataset(d, actor=actor, actor_name=actor_name, why="review date passed")
+        for d in due
+    ]
+
+
+def erase_dataset(
+    dataset: Dataset, *, actor=None, actor_name: str = "", why: str, request=None
+) -> Dataset:
+    with transaction.atomic():
+        hits = Hit.objects.filter(left_dataset=dataset) | Hit.objects.filter(
+            right_dataset=dataset
+        )
+        hit_count = hits.count()
+        hits.delete()
+        releases, _ = Release.objects.filter(dataset=dataset).delete()
+        dataset.erased_at = timezone.now()
+        dataset.entities = dataset.statements = 0
+        dataset.save(update_fields=["erased_at", "entities", "statements"])
+        record(
+            "analysis.dataset_erased",
+            actor=actor,
+            actor_name=actor_name,
+            operation="erasure",
+            obj=dataset,
+            why=why,
+            request=request,
+            extra={"hits": hit_count, "releases": releases},
+        )
+        # Last, so that a failed audit entry leaves the data in place, not gone
+        # without a trace.
+        store.remove(dataset.name)
+    return dataset
+
+
+# Helpers
+
+
+def _sha256(path: Path) -> str:
+    try:
+        return file_sha256(path)
+    except InputError as error:
+        raise UserError(str(error)) from None
+
+
+def _already_imported(existing: Dataset, given: Contribution) -> tuple[Dataset, bool]:
+    if existing.erased_at is not None:
+        raise UserError(
+            f"this file was imported as {existing.name} and erased on "
+            f"{existing.erased_at:%d %B %Y}; it is not imported again"
+        )
+    if existing.handling != given.handling:
+        raise UserError(
+            f"this file is already imported as {existing.name} with handling code "
+            f"{existing.handling}, not {given.handling}"
+        )
+    return existing, False
+
+
+def _provenance(given: Contribution, name: str) -> Provenance:
+    try:
+        return Provenance(
+            contributor=given.contributor.code,
+            dataset=name,
+            collected=given.collected_on,
+            handling=given.handling,
+            source_code=given.source_code,
+            info_code=given.info_code,
+            review_date=given.review_date,
+            role=given.role,
+        )
+    except ValueError as error:
+        raise UserError(
+            "the dataset's provenance is not valid", str(error).split("; ")
+        ) from None
+
+
+def _mapping(mapping_path) -> Mapping | None:
+    if mapping_path is None:
+        return None
+    try:
+        return load_mapping(mapping_path)
+    except InputError as error:
+        raise UserError(str(error)) from None
+    except InputRejected as rejected:
+        raise UserError(str(rejected)) from None
+
+
+def _pairs(names: list[str], *, persons: bool):
+    if not names:
+        return []
+    con = store.connect(names)
+    found = ["crossmatch_pairs"]
+    crossmatch(con)
+    if persons and _person_count(con) > 1:
+        persons_from_statements(con)
+        link_persons(con)
+        found.append("linkage_pairs")
+    union = " UNION ALL ".join(
+        "SELECT left_id, right_id, score, reason, left_contributor, "
+        f"right_contributor FROM {table}"  # noqa: S608 - constant names
+        for table in found
+    )
+    # The pairs name entities; the dataset of each comes from its statements.
+    return con.execute(
+        f"""
+        WITH pairs AS (
+            SELECT left_id, right_id, max(score) AS score,
+                   string_agg(reason, '; ' ORDER BY score DESC) AS reason,
+                   any_value(left_contributor) AS left_contributor,
+                   any_value(right_contributor) AS right_contributor
+            FROM ({union}) GROUP BY left_id, right_id
+        ),
+        where_held AS (
+            SELECT entity_id, contributor, min(dataset) AS dataset
+            FROM entities GROUP BY entity_id, contributor
+        )
+        SELECT p.left_id, l.dataset, p.right_id, r.dataset, p.score, p.reason
+        FROM pairs p
+        JOIN where_held l ON l.entity_id = p.left_id
+                         AND l.contributor = p.left_contributor
+        JOIN where_held r ON r.entity_id = p.right_id
+                         AND r.contributor = p.right_contributor
+        ORDER BY p.left_id, p.right_id
+        """  # noqa: S608 - built from constant names
+    ).fetchall()
+
+
+def _person_count(con) -> int:
+    return con.execute(
+        "SELECT count(DISTINCT entity_id) FROM statements WHERE schema = 'Person'"
+    ).fetchone()[0]
+
+
+def _save_hits(run: Run, pairs, by_name: dict[str, Dataset], progress) -> int:
+    batch: list[Hit] = []
+    for left, left_ds, right, right_ds, score, reason in pairs:
+        batch.append(
+            Hit(
+                run=run,
+                left_dataset=by_name[left_ds],
+                left_entity=left,
+                right_dataset=by_name[right_ds],
+                right_entity=right,
+                score=score,
+                reason=reason[:255],
+            )
+        )
+        if len(batch) >= HITS_BATCH:
+            Hit.objects.bulk_create(batch)
+            batch = []
+        if progress:
+            progress(1)
+    Hit.objects.bulk_create(batch)
+    return len(pairs)
+
+
+def _sides(hit: Hit, organisation: Organisation):
+    ids = {hit.left_dataset.contributor_id, hit.right_dataset.contributor_id}
+    if organisation is None or organisation.pk not in ids:
+        raise UserError("this hit is not one of your organisation's")
+    return hit.side_of(organisation.pk)
+
+
+def _name(actor) -> str:
+    return actor.get_username() if actor is not None else "system"

@@ -1,0 +1,69 @@
+"""The analysis store on disk: one Parquet file of statements per dataset.
+
+Nothing else is kept there: the DuckDB database of a cross-match run lives in memory
+for the run, and hits are rows in the platform's database. So erasing a dataset is
+deleting its file and its rows (services.erase_dataset), with no derived copy left
+behind.
+"""
+
+from pathlib import Path
+
+import duckdb
+from django.conf import settings
+
+from empact import engine
+
+
+def root() -> Path:
+    path = Path(settings.EMPACT_ANALYSIS_DIR)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def dataset_file(name: str) -> Path:
+    return root() / f"{name}.parquet"
+
+
+def connect(names: list[str]) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the statements of these datasets registered."""
+    con = duckdb.connect()
+    files = [dataset_file(n) for n in names]
+    if files:
+        engine.register(con, files)
+    return con
+
+
+def entity_statements(name: str, entity_id: str) -> list[tuple[str, str, str]]:
+    """(schema, property, value) of one entity of one dataset."""
+    con = connect([name])
+    return con.execute(
+        "SELECT schema, prop, coalesce(original_value, value) FROM statements "
+        "WHERE entity_id = ? AND prop <> 'id' ORDER BY prop, value",
+        [entity_id],
+    ).fetchall()
+
+
+def entity_captions(name: str, entity_ids: list[str]) -> dict[str, str]:
+    """A short label per entity: its schema and first name, number or key."""
+    if not entity_ids:
+        return {}
+    con = connect([name])
+    rows = con.execute(
+        """
+        SELECT entity_id, any_value(schema),
+               min(value) FILTER (WHERE prop_type = 'name'),
+               min(value) FILTER (WHERE prop_type = 'identifier' OR kind IS NOT NULL)
+        FROM statements WHERE entity_id IN (SELECT unnest(?))
+        GROUP BY entity_id
+        """,
+        [entity_ids],
+    ).fetchall()
+    return {e: f"{s}: {n or k or e[:12]}" for e, s, n, k in rows}
+
+
+def remove(name: str) -> bool:
+    path = dataset_file(name)
+    if path.exists():
+        path.unlink()
+        return True
+    return False
