@@ -1,5 +1,6 @@
-"""A report as an editable Word document (DOCX): the same content as the HTML and
-PDF, in Word's own styles, with the charts as PNG."""
+"""A report as an editable Word document (DOCX): the same content and charts as
+the HTML and PDF (empact.reports.figures), in Word's own styles, the charts as
+PNG."""
 
 from empact.reports import figures
 from empact.reports.content import (
@@ -123,10 +124,6 @@ def _action(document, action: ActionSection, report, *, comprehensive: bool) -> 
     document.paragraph(f"{action.title}\n{leaders}")
     document.heading("KPIs", 3)
     _kpis(document, action, report)
-    if action.kpis:
-        document.figure(
-            figures.kpi_chart(action).png, f"KPI progress of OA {action.ref}"
-        )
     if comprehensive:
         _listed(document, "Highlights", action.highlights)
         _listed(document, "Not achieved", action.not_achieved)

@@ -37,6 +37,7 @@ from empact.reports.text import without_controls
 
 TEXT, NUMBER, PERCENT, DATE, FLAG = "text", "number", "percent", "date", "flag"
 MAX_CELL = 32_767  # Excel refuses to open a workbook with a longer text
+_CUT = " … [cut: longer than a spreadsheet cell holds]"
 FORMATS = {NUMBER: "#,##0.##", PERCENT: "0%", DATE: "yyyy-mm-dd"}
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
@@ -147,7 +148,7 @@ def _text(value: str) -> str:
     Excel's limit."""
     text = spreadsheet_safe(without_controls(value))
     if len(text) > MAX_CELL:
-        text = text[: MAX_CELL - 20] + " … [cut: too long]"
+        text = text[: MAX_CELL - len(_CUT)] + _CUT
     return text
 
 
