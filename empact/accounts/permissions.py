@@ -241,6 +241,17 @@ def releases_entity(actor, release) -> bool:
     return speaks_for_contributor(actor, release.dataset.contributor)
 
 
+def produces_reports(actor, plan) -> bool:
+    """Produce the plan's reports (light, comprehensive, fact sheet): the plan's
+    drivers and EMPACT support. A report is plan-wide: it discloses every OA's
+    figures and the narratives of every counted contribution, which only they
+    may already read in full; an action leader or NEC would learn other OAs'
+    and other countries' contributions from it."""
+    if drives_plan(actor, plan):
+        return True
+    return has_role(actor, Role.SUPPORT)
+
+
 Rule = Callable[..., bool]
 RULES: dict[str, Rule] = {
     "plan.view": can_view_plan,
@@ -261,6 +272,7 @@ RULES: dict[str, Rule] = {
     "jad.link": links_jads_to,
     "jad.coordinate": coordinates_jad,
     "jad.report": reports_jad_results,
+    "report.produce": produces_reports,
     "analysis.view": is_analyst,
     "analysis.ingest": is_analyst,
     "analysis.run": is_analyst,
