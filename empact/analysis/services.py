@@ -346,9 +346,9 @@ def _pairs(names: list[str], *, persons: bool):
         persons_from_statements(con)
         link_persons(con)
         found.append("linkage_pairs")
+    columns = "left_id, right_id, score, reason, left_contributor, right_contributor"
     union = " UNION ALL ".join(
-        "SELECT left_id, right_id, score, reason, left_contributor, "
-        f"right_contributor FROM {table}"  # noqa: S608 - constant names
+        f"SELECT {columns} FROM {table}"  # noqa: S608 - constant names
         for table in found
     )
     # The pairs name entities; the dataset of each comes from its statements.
