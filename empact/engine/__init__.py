@@ -5,13 +5,18 @@ Imports neither Django nor any other empact package
 """
 
 from empact.engine.errors import InputError, InputRejected
+from empact.engine.ingest import IngestResult, ingest
+from empact.engine.mapping import load_mapping
 from empact.engine.tables import IDENTIFIERS, STATEMENTS, Provenance, register
 
 __all__ = [
     "IDENTIFIERS",
     "STATEMENTS",
+    "IngestResult",
     "InputError",
     "InputRejected",
     "Provenance",
+    "ingest",
+    "load_mapping",
     "register",
 ]

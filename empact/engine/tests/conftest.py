@@ -1,0 +1,36 @@
+"""Engine tests run without Django (`pytest -p no:django empact/engine/tests`).
+
+Django's fixtures are refused here, so that a test which would pass only inside
+the Django suite cannot slip in.
+"""
+
+import pytest
+
+DJANGO_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_setup",
+    "django_db_blocker",
+    "client",
+    "admin_client",
+    "admin_user",
+    "rf",
+    "settings",
+    "live_server",
+    "django_user_model",
+    "django_assert_num_queries",
+    "member",
+    "member_client",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "empact/engine/tests" not in str(item.path).replace("\\", "/"):
+            continue
+        used = DJANGO_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+        if used:
+            raise pytest.UsageError(
+                f"{item.nodeid} uses Django fixture(s) {sorted(used)}; "
+                "engine tests run without Django"
+            )
