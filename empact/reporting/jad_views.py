@@ -13,6 +13,7 @@ from empact.errors import UserError
 from empact.reporting import jad_selectors as selectors
 from empact.reporting import jads
 from empact.reporting.jad_forms import JADMappingForm, JADResultsForm, PlanJADForm
+from empact.reporting.selectors import plan_for
 
 
 def _refusal(e: PermissionDenied) -> UserError:
@@ -32,15 +33,15 @@ def jad_list(request, slug: str):
 
 @require_POST
 def create_jad(request, slug: str):
-    page = selectors.jads_page(slug, actor=request.user, request=request)
-    form = PlanJADForm(request.POST, plan=page.plan)
+    plan = plan_for(slug, actor=request.user, request=request)
+    form = PlanJADForm(request.POST, plan=plan)
     try:
-        permissions.require(request.user, "jad.manage", page.plan, request=request)
+        permissions.require(request.user, "jad.manage", plan, request=request)
         if not form.is_valid():
             raise UserError("the JAD was not planned", _form_problems(form))
         data = form.cleaned_data
         jad = jads.plan_jad(
-            page.plan,
+            plan,
             name=data["name"],
             starts=data["starts"],
             ends=data["ends"],
@@ -51,17 +52,17 @@ def create_jad(request, slug: str):
             request=request,
         )
     except PermissionDenied as e:
-        return _render_list(request, slug, page=page, error=_refusal(e), status=403)
+        return _render_list(request, slug, error=_refusal(e), status=403)
     except UserError as e:
-        return _render_list(request, slug, page=page, form=form, error=e, status=400)
+        return _render_list(request, slug, form=form, error=e, status=400)
     messages.success(
         request, f"{jad.name} planned. Participants can now record results."
     )
     return redirect("jads:detail", pk=jad.pk)
 
 
-def _render_list(request, slug, *, page=None, form=None, error=None, status=200):
-    page = page or selectors.jads_page(slug, actor=request.user, request=request)
+def _render_list(request, slug, *, form=None, error=None, status=200):
+    page = selectors.jads_page(slug, actor=request.user, request=request)
     context = {
         "page": page,
         "plan": page.plan,

@@ -1,13 +1,17 @@
-"""Synthetic reporting for the demo: two half-years of 2024 for all 26 OAs.
+"""Synthetic reporting for the demo: two half-years of 2024 for all 26 OAs, and
+three Joint Action Days with results.
 
 Every value is made up (seeded, so each demo is the same) and every narrative says
 so. It is written through the real services, by demo reporters who hold the roles
 the services ask for, so the audit log and the workflow see what they would see.
 2024-H1 is accepted and locked; 2024-H2 is closed with a mix of accepted, submitted
-and returned contributions.
+and returned contributions. The JADs are led by the leader of their first OA, with
+the organisations taking part in their OAs; each records its own results, and the
+driver declares which KPIs count them.
 """
 
 import random
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -15,24 +19,63 @@ from django.db import transaction
 
 from empact.accounts.models import Participation, RoleAssignment, User
 from empact.plans.models import KPI, Plan
-from empact.reporting import services
-from empact.reporting.models import ActivityStatus, Contribution, ReportingPeriod
+from empact.reporting import jads, services
+from empact.reporting.models import (
+    ActivityStatus,
+    Contribution,
+    JADMeasure,
+    ReportingPeriod,
+)
 
 SYNTHETIC = "[SYNTHETIC DEMO DATA] "
 STATUSES = [s.value for s in ActivityStatus.Status]
 
 
+@dataclass(frozen=True)
+class DemoJAD:
+    name: str
+    starts: date
+    ends: date
+    oas: tuple[str, ...]  # the first OA's leader leads the JAD
+
+
+DEMO_JADS = (
+    DemoJAD("JAD MARE NOSTRUM", date(2024, 10, 7), date(2024, 10, 11), ("2.4", "2.2")),
+    DemoJAD("JAD DANUBE GATE", date(2024, 11, 18), date(2024, 11, 21), ("2.7", "2.10")),
+    DemoJAD("JAD NORTH SEA", date(2024, 5, 13), date(2024, 5, 15), ("2.6", "2.3")),
+)
+# (OA, KPI letter, JAD measure, seizure kind): what the driver declares each counts.
+# KPI b of OA 2.4 is left for the demo's action leader to map.
+DEMO_MAPPINGS = (
+    ("2.4", "a", JADMeasure.ARRESTS, ""),
+    ("2.2", "a", JADMeasure.OCGS_DISRUPTED, ""),
+    ("2.2", "b", JADMeasure.ARRESTS, ""),
+    ("2.7", "c", JADMeasure.ARRESTS, ""),
+    ("2.7", "d", JADMeasure.FALSE_DOCUMENTS, ""),
+    ("2.10", "c", JADMeasure.FALSE_DOCUMENTS, ""),
+    ("2.6", "d", JADMeasure.SEIZURES, "boats"),
+    ("2.3", "b", JADMeasure.MIGRANTS_DETECTED, ""),
+)
+SEIZURE_KINDS = ("boats", "cash", "vehicles", "phones")
+
+
 def load_demo_reporting(plan: Plan, *, driver: User, password: str) -> int:
-    """Fill two periods of 2024 where the plan has none; returns contributions made."""
-    if ReportingPeriod.objects.filter(plan=plan).exists():
+    """Fill two periods of 2024 where the plan has none, and plan the demo JADs
+    with their results where it has none; returns contributions made."""
+    needs_periods = not ReportingPeriod.objects.filter(plan=plan).exists()
+    needs_jads = not plan.jads.exists()
+    if not (needs_periods or needs_jads):
         return 0
     with transaction.atomic():
-        return _load(plan, driver, password)
+        reporters = _demo_reporters(plan, password)
+        made = _load(plan, driver, reporters) if needs_periods else 0
+        if needs_jads:
+            _load_jads(plan, driver, reporters)
+    return made
 
 
-def _load(plan: Plan, driver: User, password: str) -> int:
+def _load(plan: Plan, driver: User, reporters: dict[int, User]) -> int:
     rng = random.Random(2024)
-    reporters = _demo_reporters(plan, password)
     h1 = services.create_period(plan, 2024, 1, deadline=date(2024, 7, 15), actor=driver)
     h2 = services.create_period(plan, 2024, 2, deadline=date(2025, 1, 15), actor=driver)
     made = 0
@@ -49,6 +92,49 @@ def _load(plan: Plan, driver: User, password: str) -> int:
         services.step_period(period, "close", actor=driver)
     services.step_period(h1, "lock", actor=driver)
     return made
+
+
+def _load_jads(plan: Plan, driver: User, reporters: dict[int, User]) -> None:
+    rng = random.Random(2025)
+    for kpi_oa, letter, measure, kind in DEMO_MAPPINGS:
+        kpi = KPI.objects.get(action__plan=plan, action__ref=kpi_oa, letter=letter)
+        jads.map_kpi(kpi, measure=measure, seizure_kind=kind, actor=driver)
+    for demo in DEMO_JADS:
+        actions = [plan.actions.get(ref=ref) for ref in demo.oas]
+        takes_part = Participation.objects.filter(action__in=actions)
+        participants = sorted(
+            {p.organisation for p in takes_part.select_related("organisation")},
+            key=lambda o: o.code,
+        )
+        jad = jads.plan_jad(
+            plan,
+            name=f"{SYNTHETIC}{demo.name}",
+            starts=demo.starts,
+            ends=demo.ends,
+            actions=actions,
+            lead=actions[0].leader,
+            participants=participants,
+            actor=driver,
+        )
+        for organisation in participants:
+            results = _jad_results_for(rng)
+            jads.record_jad_results(
+                jad, organisation, results=results, actor=reporters[organisation.pk]
+            )
+
+
+def _jad_results_for(rng: random.Random) -> list[tuple[str, str, int]]:
+    """One organisation's made-up results: a few arrests, now and then an OCG,
+    migrants and documents, and seizures of one or two kinds."""
+    results = [
+        (JADMeasure.ARRESTS, "", rng.randint(0, 9)),
+        (JADMeasure.OCGS_DISRUPTED, "", rng.choice((0, 0, 1, 2))),
+        (JADMeasure.MIGRANTS_DETECTED, "", rng.randint(0, 60)),
+        (JADMeasure.FALSE_DOCUMENTS, "", rng.randint(0, 12)),
+    ]
+    for kind in rng.sample(SEIZURE_KINDS, rng.randint(1, 2)):
+        results.append((JADMeasure.SEIZURES, kind, rng.randint(1, 6)))
+    return results
 
 
 def _participations(plan: Plan):
