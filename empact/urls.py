@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("empact.accounts.urls")),
     path("", include("empact.reporting.urls")),
     path("", include("empact.reporting.dashboard_urls")),
+    path("", include("empact.reports.urls")),
     path("", include("empact.reporting.jad_urls")),
     path(
         "login/",

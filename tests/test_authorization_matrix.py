@@ -176,6 +176,16 @@ TABLE: dict[str, Access] = {
     ),
     # DE's results: FR's participant contact records FR's own results only.
     "jads:results": Access(JAD_COORDINATORS, refused_to_readers="forbidden"),
+    # Reports are plan-wide disclosures: the plan's drivers and EMPACT support.
+    # The post really produces the fact sheet (HTML) of the world's plan.
+    "reports:page": Access(PERIOD_MANAGERS, refused_to_readers="forbidden"),
+    "reports:produce": Access(
+        PERIOD_MANAGERS,
+        method="post",
+        refused_to_readers="forbidden",
+        data={"kind": "factsheet", "year": "2024", "format": "html"}
+        | {"marking": "limite"},
+    ),
 }
 # Every route of the Django admin is for administrators alone.
 ADMIN = Access(frozenset({"administrator"}), refused="admin-login")

@@ -239,7 +239,7 @@ def fact_sheet(
     return FactSheet(
         **build.common(
             kind=FACT_SHEET,
-            title=f"Fact sheet {year}",
+            title="Annual fact sheet",
             scope=str(year),
             scope_label=f"the year {year}",
         ),

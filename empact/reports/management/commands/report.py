@@ -1,0 +1,155 @@
+"""`empact report light|comprehensive|factsheet`: a report of the plan, to a file.
+
+The command line has no signed-in user, so `--as USERNAME` names the person on
+whose behalf it acts; the permission module then decides exactly as for the
+Reports page (the plan's drivers and EMPACT support), and the export is logged
+as that person's disclosure. Exit status 1 with one line for anything refused.
+"""
+
+import logging
+import sys
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError
+from django.http import Http404
+from tqdm import tqdm
+
+from empact.accounts.models import User
+from empact.errors import UserError
+from empact.plans.models import Plan
+from empact.reports import exports
+from empact.reports.markings import LIMITE
+from empact.reports.render import FORMATS
+
+STEPS = 3  # reading, writing, recording (exports.produce_report)
+
+
+class Command(BaseCommand):
+    help = "Produce one of the plan's reports as HTML, PDF, DOCX or XLSX."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="kind", required=True, metavar="REPORT")
+        p = sub.add_parser("light", help="light progress report of one period")
+        p.add_argument("--period", required=True, help="e.g. 2024-H1")
+        _common(p)
+        p = sub.add_parser(
+            "comprehensive",
+            help="comprehensive results report of a year, or of the whole plan "
+            "period without --year",
+        )
+        p.add_argument("--year", type=int, help="e.g. 2024 (default: the plan period)")
+        _common(p)
+        p = sub.add_parser("factsheet", help="annual fact sheet of one year")
+        p.add_argument("--year", type=int, required=True, help="e.g. 2024")
+        _common(p)
+
+    def handle(self, *args, kind, output, as_user, plan, **options):
+        try:
+            export = self._produce(kind, _user(as_user), _plan(plan), options)
+        except UserError as e:
+            raise CommandError(str(e)) from None
+        except (Http404, PermissionDenied):
+            raise CommandError(
+                f"--as {as_user} may not produce the plan's reports (the plan's "
+                "drivers and EMPACT support may)"
+            ) from None
+        output.write_bytes(export.data)
+        draft = " DRAFT" if export.report.draft else ""
+        self.stdout.write(
+            f"{export.report.title} {export.report.scope}{draft} "
+            f"({options['format'].upper()}, {len(export.data):,} bytes) → {output}"
+        )
+
+    def _produce(self, kind, actor, plan, options) -> exports.Export:
+        # On a terminal only (tqdm's disable=None): a log keeps one clean line.
+        quiet = True if options["verbosity"] < 1 else None
+        with tqdm(total=STEPS, file=sys.stderr, unit="step", disable=quiet) as bar:
+
+            def step(what: str) -> None:
+                if bar.desc:
+                    bar.update(1)
+                bar.set_description(what)
+
+            with _pages_to(bar):
+                export = exports.produce_report(
+                    plan,
+                    kind,
+                    fmt=options["format"],
+                    marking=options["marking"],
+                    draft=options["draft"],
+                    period=options.get("period"),
+                    year=options.get("year"),
+                    actor=actor,
+                    progress=step,
+                )
+            bar.update(1)
+        return export
+
+
+def _common(p) -> None:
+    p.add_argument(
+        "--format", choices=FORMATS, default="pdf", help="default: %(default)s"
+    )
+    p.add_argument("-o", "--output", type=Path, required=True, help="file to write")
+    p.add_argument(
+        "--marking",
+        default=LIMITE.code,
+        help="limite (default), or restreint-ue where an accreditation is recorded",
+    )
+    p.add_argument(
+        "--draft",
+        action="store_true",
+        help="count submitted values too; every page is marked DRAFT",
+    )
+    p.add_argument("--plan", help="plan id (needed when there are several)")
+    p.add_argument(
+        "--as",
+        dest="as_user",
+        required=True,
+        metavar="USERNAME",
+        help="the user on whose behalf the command acts; their roles decide",
+    )
+
+
+class _PageHandler(logging.Handler):
+    """WeasyPrint logs each page it lays out; the bar shows how far it got."""
+
+    def __init__(self, bar):
+        super().__init__(logging.INFO)
+        self.bar = bar
+
+    def emit(self, record):
+        self.bar.set_postfix_str(record.getMessage().partition(" - ")[2], refresh=True)
+
+
+class _pages_to:
+    def __init__(self, bar):
+        self.handler = _PageHandler(bar)
+        self.logger = logging.getLogger("weasyprint.progress")
+
+    def __enter__(self):
+        self.level = self.logger.level
+        self.logger.addHandler(self.handler)
+        self.logger.setLevel(logging.INFO)
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self.handler)
+        self.logger.setLevel(self.level)
+
+
+def _user(username: str) -> User:
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise UserError(f"--as {username}: there is no active user of that name")
+    return user
+
+
+def _plan(slug: str | None) -> Plan:
+    plans = Plan.objects.filter(slug=slug) if slug else Plan.objects.all()
+    found = list(plans[:2])
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise UserError(f"--plan {slug}: no such plan" if slug else "there is no plan")
+    raise UserError("there are several plans: name one with --plan")
