@@ -1,9 +1,11 @@
 """Seeded synthetic operational data with planted duplicates and a ground truth.
 
 `generate(n, contributors, seed, out_dir)` writes, per contributor, one
-followthemoney JSON lines file (Person, Passport, BankAccount + Ownership,
-Vehicle, Vessel, Associate, Family) and one CSV of persons, plus `truth.csv`
-(one row per entity: which real-world thing it is) and `manifest.json`.
+followthemoney JSON lines file `C01/entities.ftm.json` (Person, Passport,
+BankAccount + Ownership, Vehicle, Vessel, Associate, Family) and the same persons
+as `C01/persons.csv` (without vessels and relationships), plus
+`persons.mapping.yml` (the mapping of those CSV files), `truth.csv` (one row per
+JSON lines entity: which real-world thing it is) and `manifest.json`.
 
 The same real person is held by several contributors, each writing it their own
 way: another transliteration or script (Cyrillic and Arabic names), a typo, the
@@ -37,12 +39,54 @@ PERSON_CSV_COLUMNS = (
     "phone_2",
     "country",
     "iban",
+    "account_owner",
     "passport_number",
     "passport_country",
     "plate",
     "plate_country",
 )
 TRUTH_COLUMNS = ("entity_id", "contributor", "schema", "cluster_id")
+
+#: The mapping (engine.mapping format) of every contributor's persons.csv.
+PERSONS_MAPPING = """\
+entities:
+  person:
+    schema: Person
+    keys: [id]
+    properties:
+      firstName: first_name
+      lastName: last_name
+      birthDate: birth_date
+      gender: gender
+      nationality: nationality
+      country: country
+      phone: [phone, phone_2]
+  account:
+    schema: BankAccount
+    keys: [iban]
+    properties:
+      iban: iban
+  ownership:
+    schema: Ownership
+    keys: [account_owner]
+    properties:
+      owner: {entity: person}
+      asset: {entity: account}
+  passport:
+    schema: Passport
+    keys: [passport_country, passport_number]
+    properties:
+      holder: {entity: person}
+      number: passport_number
+      country: passport_country
+  vehicle:
+    schema: Vehicle
+    keys: [plate_country, plate]
+    properties:
+      registrationNumber: plate
+      country: plate_country
+      owner: {entity: person}
+"""
 
 # How many records one real person has, across contributors (mean ≈ 2.4).
 CLUSTER_SIZE_WEIGHTS = (0.35, 0.25, 0.15, 0.10, 0.06, 0.04, 0.03, 0.02)
@@ -605,6 +649,7 @@ def generate(
             for code in codes:
                 _write_record(gen, writers, truth, code, person, previous, summary)
     writers.close()
+    (out_dir / "persons.mapping.yml").write_text(PERSONS_MAPPING, encoding="utf-8")
     (out_dir / "manifest.json").write_text(
         json.dumps(asdict(summary), indent=2, sort_keys=True)
     )
@@ -724,12 +769,13 @@ def _write_record(gen, writers, truth, code, person, previous, summary) -> None:
             first,
             last,
             dob,
-            person["gender"],
+            {"m": "male", "f": "female"}[person["gender"]],
             person["nationality"],
             phones[0] if phones else "",
             phones[1] if len(phones) > 1 else "",
             home,
             iban_text,
+            f"{person_id}/{iban_text}" if iban_text else "",
             passport_number,
             passport[0] if passport else "",
             plate_text,

@@ -117,3 +117,39 @@ def test_memory_does_not_grow_with_the_number_of_rows(tmp_path):
 def test_bad_arguments_are_refused(tmp_path):
     with pytest.raises(ValueError):
         generate(10, 1, seed=1, out_dir=tmp_path)
+
+
+def test_the_persons_csv_imports_with_its_mapping(tmp_path):
+    import datetime as dt
+
+    import duckdb
+
+    from empact.engine.ingest import ingest
+    from empact.engine.mapping import load_mapping
+    from empact.engine.tables import Provenance, register
+
+    generate(300, 2, seed=6, out_dir=tmp_path)
+    mapping = load_mapping(tmp_path / "persons.mapping.yml")
+    provenance = Provenance(contributor="C01", dataset="c01", collected=dt.date.today())
+    ingest(
+        tmp_path / "C01" / "persons.csv",
+        provenance=provenance,
+        out_dir=tmp_path / "st",
+        mapping=mapping,
+    )
+    con = duckdb.connect()
+    register(con, tmp_path / "st")
+    schemata = dict(
+        con.execute("SELECT schema, count(*) FROM entities GROUP BY 1").fetchall()
+    )
+    with open(tmp_path / "C01" / "persons.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert schemata["Person"] == len(rows)
+    assert schemata["Passport"] == len(
+        {
+            (r["passport_country"], r["passport_number"])
+            for r in rows
+            if r["passport_number"]
+        }
+    )
+    assert schemata["Ownership"] == sum(1 for r in rows if r["iban"])
