@@ -17,13 +17,13 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.urls import URLPattern
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from empact.accounts.tokens import user_for_token
 from empact.audit.log import AuditWriteFailed
 from empact.errors import UserError
-from empact.reporting.api import VersionConflict
+from empact.reporting.api import Refused, VersionConflict
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +68,19 @@ class EmpactAPI(NinjaAPI):
         return operation.view_func.__name__
 
 
+DESCRIPTION = """Reporting for national systems: plans, periods, contributions and
+their review, amendment requests and Joint Action Days. A bearer token acts as its
+user: the same permissions and audit as the pages.
+
+Lists are paged with `limit` (at most 200) and `offset`. A refusal is JSON
+`{"message", "problems"}`, each problem naming its place and why: 400 a mistake,
+403 not allowed, 409 changed since read, 422 not fitting this schema. A record the
+caller may not see is 404, the same as one that does not exist."""
+
 api = EmpactAPI(
     title="empact API",
     version="1.0.0",
+    description=DESCRIPTION,
     auth=[token_auth, django_auth],
     docs_url=None,
     docs_decorator=signed_in_only,
@@ -99,6 +109,15 @@ def _invalid(request, exc):
     return api.create_response(request, body, status=422)
 
 
+def _http_error(request, exc):
+    if exc.status_code == 400:  # ninja's only 400: a body that is not JSON
+        message = "the request body is not JSON; nothing was done"
+        body = {"message": message, "problems": ["body: cannot be parsed as JSON"]}
+    else:  # 401 without valid credentials, 403 on a failed CSRF check
+        body = {"detail": exc.message}
+    return api.create_response(request, body, status=exc.status_code)
+
+
 def _where(error: dict) -> str:
     """`body.reason: ` from a location such as ("body", "data", "reason")."""
     loc = [str(part) for part in error.get("loc", ())]
@@ -110,6 +129,11 @@ def _where(error: dict) -> str:
 def _conflict(request, exc):
     body = {"message": exc.args[0], "problems": exc.problems}
     return api.create_response(request, body, status=409)
+
+
+def _refused(request, exc):
+    body = {"message": exc.args[0], "problems": exc.problems}
+    return api.create_response(request, body, status=403)
 
 
 def _audit_failed(request, exc):
@@ -127,7 +151,9 @@ api.add_exception_handler(Http404, _not_found)
 api.add_exception_handler(PermissionDenied, _forbidden)
 api.add_exception_handler(UserError, _user_error)
 api.add_exception_handler(ValidationError, _invalid)
+api.add_exception_handler(HttpError, _http_error)
 api.add_exception_handler(VersionConflict, _conflict)
+api.add_exception_handler(Refused, _refused)
 api.add_exception_handler(AuditWriteFailed, _audit_failed)
 api.add_exception_handler(Exception, _server_error)
 

@@ -27,3 +27,7 @@ LIST_ERRORS = {401: Detail, 422: Problem}
 
 class VersionConflict(UserError):
     """The record changed since the caller read it (409): read it again, retry."""
+
+
+class Refused(UserError):
+    """The caller may see the record but not do this to it (403), with why."""

@@ -78,9 +78,9 @@ def test_an_organisation_asks_and_the_driver_approves_and_it_is_applied(world, l
     assert [(v["kpi"], v["value"]) for v in read["values"]] == [("a", "1.00")]
     assert read["version"] == locked.version + 1
     actions = list(
-        AuditEntry.objects.filter(action__startswith="amendment.").values_list(
-            "action", "actor"
-        )
+        AuditEntry.objects.filter(action__startswith="amendment.")
+        .order_by("seq")
+        .values_list("action", "actor")
     )
     assert actions == [
         ("amendment.requested", "leader.it"),
@@ -123,6 +123,7 @@ def test_an_amendment_names_what_is_wrong_and_saves_nothing(world, locked):
         ({"reason": "x", "values": {"z": {"value": "1"}}}, 400),
         ({"reason": "x"}, 400),
         ({"reason": " ", "narrative": "New."}, 400),
+        ({"reason": "x", "values": {"a": {"value": "many"}}}, 400),
     ]
     messages = []
     for data, status in cases:
@@ -137,6 +138,7 @@ def test_an_amendment_names_what_is_wrong_and_saves_nothing(world, locked):
         "the amendment changes nothing: give a value, a status or a narrative"
     )
     assert messages[3]["message"] == "say why the amendment is needed"
+    assert "KPI a: 'many' is not a number" in str(messages[4])
     assert not AmendmentRequest.objects.exists()
 
 

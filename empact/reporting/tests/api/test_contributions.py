@@ -1,6 +1,6 @@
 import hashlib
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core.management import call_command
 from django.test import Client
@@ -10,7 +10,13 @@ from empact.accounts.models import APIToken
 from empact.accounts.tests.helpers import sign_in
 from empact.accounts.tokens import revoke_token
 from empact.audit.models import AuditEntry
-from empact.reporting.models import AmendmentRequest, Contribution, Transition
+from empact.reporting import jads
+from empact.reporting.models import (
+    AmendmentRequest,
+    Contribution,
+    JointActionDay,
+    Transition,
+)
 from empact.reporting.tests.api.conftest import call
 
 # Every operation, with a body that reaches its permission check; "{id}" is IT's
@@ -47,6 +53,13 @@ OPERATIONS = {
         "/api/amendments/{amendment}/decide",
         {"decision": "reject", "reason": ""},
     ),
+    "list_jads": ("get", "/api/plans/oap-test/jads", None),
+    "get_jad": ("get", "/api/jads/{jad}", None),
+    "record_jad_result": (
+        "post",
+        "/api/jads/{jad}/results",
+        {"measure": "arrests", "value": 1},
+    ),
     "openapi-json": ("get", "/api/openapi.json", None),
 }
 SIGNED_IN = {"IT", "FR", "BR", "leader", "driver"}
@@ -69,7 +82,19 @@ REACHES = {
     "get_amendment": IT_READERS,
     "request_amendment": {"IT"},
     "decide_amendment": {"driver"},
+    # A JAD is seen as its plan; each records for its own organisation (leader and
+    # driver are told that theirs did not take part).
+    "list_jads": PLAN_READERS,
+    "get_jad": PLAN_READERS,
+    "record_jad_result": PLAN_READERS,
     "openapi-json": SIGNED_IN,
+}
+# Who may see IT's figures in each operation's answer: its contribution's readers,
+# and for JADs (results per organisation) the plan's readers.
+SEES_IT = {name: IT_READERS for name in REACHES} | {
+    "list_jads": PLAN_READERS,
+    "get_jad": PLAN_READERS,
+    "record_jad_result": {"IT"},
 }
 
 
@@ -88,9 +113,9 @@ def test_the_schema_is_served_to_callers_and_lists_every_operation(world):
 
 
 def test_anonymous_callers_get_401_on_every_endpoint(world):
-    amendment = _amendment_of(world["IT"])
+    amendment, jad = _amendment_of(world["IT"]), _jad(world)
     for method, path, data in OPERATIONS.values():
-        path = path.format(id=world["IT"].pk, amendment=amendment.pk)
+        path = path.format(id=world["IT"].pk, amendment=amendment.pk, jad=jad.pk)
         response = call(method, path, data=data)
         assert response.status_code == 401, path
         assert response.json() == {"detail": "Unauthorized"}
@@ -287,15 +312,15 @@ def test_a_browser_session_may_call_the_api_with_its_csrf_token(world):
 
 def test_every_operation_refuses_every_caller_but_its_own(world, figure):
     mine = world["IT"]
-    amendment = _amendment_of(mine)
+    amendment, jad = _amendment_of(mine), _jad(world)
     callers = {"anonymous": None, **world["tokens"]}
     leaks, over_denials = [], []
     for name, (method, path, data) in OPERATIONS.items():
-        url = path.format(id=mine.pk, amendment=amendment.pk)
+        url = path.format(id=mine.pk, amendment=amendment.pk, jad=jad.pk)
         for caller, token in callers.items():
             response = call(method, url, token=token, data=data)
             shown = '"organisation": "IT"' in response.content.decode()
-            if caller not in IT_READERS and shown:
+            if caller not in SEES_IT[name] and shown:
                 leaks.append((name, caller, "shown"))
             if caller == "anonymous":
                 if response.status_code != 401:
@@ -347,6 +372,7 @@ def test_every_list_documents_its_page_bounds_in_the_schema(world):
     assert sorted(lists) == [
         "list_amendments",
         "list_contributions",
+        "list_jads",
         "list_periods",
         "list_plans",
     ]
@@ -408,3 +434,17 @@ def test_the_token_command_creates_lists_and_revokes(world, capsys):
     call_command("token", "revoke", str(token.pk))
     assert call("get", "/api/plans", token=raw).status_code == 401
     assert raw not in json.dumps(list(AuditEntry.objects.values()), default=str)
+
+
+def _jad(world) -> JointActionDay:
+    """A JAD on OA 1.1 led by IT, with FR taking part."""
+    return jads.plan_jad(
+        world["plan"],
+        name="JAD ARKTOS",
+        starts=date(2024, 9, 10),
+        ends=date(2024, 9, 14),
+        actions=[world["action"]],
+        lead=world["people"]["IT"].organisation,
+        participants=[world["people"]["FR"].organisation],
+        actor=world["people"]["driver"],
+    )

@@ -57,7 +57,10 @@ def test_returning_needs_a_reason_and_sends_it_back_as_a_draft(world):
     body = returned.json()
     assert (body["state"], body["returned_reason"]) == ("draft", "KPI a lacks evidence")
     entry = AuditEntry.objects.get(action="contribution.returned")
-    assert (entry.actor, entry.justification) == ("leader.europol", "KPI a lacks evidence")
+    assert (entry.actor, entry.justification) == (
+        "leader.europol",
+        "KPI a lacks evidence",
+    )
 
 
 def test_a_participant_cannot_review_even_its_own_contribution(world):
