@@ -106,8 +106,9 @@ TABLE: dict[str, Access] = {
     "audit:export_csv": Access(frozenset({"auditor"})),
     "audit:export_xlsx": Access(frozenset({"auditor"})),
     # The API, called here with the signed-in session (django_auth, CSRF checked);
-    # bearer tokens act as their user and are checked in reporting/tests/test_api.py.
-    # The contribution is FR's, for OA 1.1, in an open period.
+    # bearer tokens act as their user and are checked in reporting/tests/api/.
+    # The contribution is FR's, for OA 1.1, in an open period, with one pending
+    # amendment request; the JAD is the world's (led by FR, DE taking part).
     "api-1.0.0:api-root": Access(frozenset()),  # only says there are no docs
     "api-1.0.0:openapi-json": Access(SIGNED_IN),
     "api-1.0.0:list_plans": Access(SIGNED_IN),  # each sees the plans visible to them
@@ -126,6 +127,46 @@ TABLE: dict[str, Access] = {
     ),
     "api-1.0.0:submit_contribution": Access(
         frozenset({"participant"}), method="post", data={"version": 1}, json=True
+    ),
+    # The OA's leaders get 400 here: a draft cannot be accepted or returned.
+    "api-1.0.0:accept_contribution": Access(
+        frozenset({"action_leader", "co_leader"}),
+        method="post",
+        data={"version": 1},
+        json=True,
+    ),
+    "api-1.0.0:return_contribution": Access(
+        frozenset({"action_leader", "co_leader"}),
+        method="post",
+        data={"version": 1, "reason": "incomplete"},
+        json=True,
+    ),
+    "api-1.0.0:list_amendments": Access(SIGNED_IN),  # of the visible contributions
+    "api-1.0.0:get_amendment": Access(CONTRIBUTION_READERS),
+    # The participant gets 400: the period is open, so it edits instead.
+    "api-1.0.0:request_amendment": Access(
+        frozenset({"participant"}),
+        method="post",
+        data={"reason": "a typo", "narrative": "Corrected."},
+        json=True,
+    ),
+    "api-1.0.0:decide_amendment": Access(
+        PLAN_DRIVERS,
+        method="post",
+        data={"decision": "reject", "reason": "no"},
+        json=True,
+    ),
+    "api-1.0.0:list_jads": Access(PLAN_READERS),
+    "api-1.0.0:get_jad": Access(PLAN_READERS),
+    # For the caller's own organisation: FR's participant and DE's driver record;
+    # the other coordinators get 400 (their organisation did not take part); the
+    # plan's other readers are refused with the reason.
+    "api-1.0.0:record_jad_result": Access(
+        JAD_COORDINATORS | {"participant"},
+        method="post",
+        refused_to_readers="forbidden",
+        data={"measure": "arrests", "value": 1},
+        json=True,
     ),
     # The reporting pages, on the same world: FR's contribution to OA 1.1 in the
     # open period 2024-H1, with one pending amendment request.
@@ -304,7 +345,7 @@ def url_for(name: str, pattern, world) -> str:
         if not name.startswith("admin:")
         else _admin_object_id(name, world),
         "object_id": _admin_object_id(name, world),
-        "id": world["contribution"].pk
+        "id": _api_id(name, world)
         if name.startswith("api-")
         else _admin_object_id(name, world),
         "app_label": name.split(":")[1].split("_")[0]
@@ -322,6 +363,14 @@ def url_for(name: str, pattern, world) -> str:
             name, kwargs={"content_type_id": content_type.pk, "object_id": plan.pk}
         )
     return reverse(name, kwargs={k: values[k] for k in wanted})
+
+
+def _api_id(name: str, world) -> int:
+    if "amendment" in name:
+        return world["amendment"].pk
+    if "jad" in name:
+        return world["jad"].pk
+    return world["contribution"].pk
 
 
 def _pk_for(name: str, world) -> int | None:
