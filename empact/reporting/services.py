@@ -317,10 +317,12 @@ def decide_amendment(
 
 
 def _apply_amendment(contribution, amendment, values, statuses, actor) -> None:
-    narrative = amendment.proposed.get("narrative", contribution.narrative)
-    Contribution.objects.filter(pk=contribution.pk).update(
-        narrative=narrative, version=F("version") + 1, updated_at=timezone.now()
-    )
+    changes = {"version": F("version") + 1, "updated_at": timezone.now()}
+    # Only what the amendment proposes: writing back the narrative read earlier
+    # would undo another amendment approved in the meantime.
+    if "narrative" in amendment.proposed:
+        changes["narrative"] = amendment.proposed["narrative"]
+    Contribution.objects.filter(pk=contribution.pk).update(**changes)
     _replace_values(contribution, values, only_given=True)
     _replace_statuses(contribution, statuses, only_given=True)
     Transition.objects.create(

@@ -612,3 +612,28 @@ def test_every_transition_is_recorded_with_who_and_why(w):
         ("submit", "draft", "submitted", "officer", ""),
         ("accept", "submitted", "accepted", "leader", ""),
     ]
+
+
+def test_approving_an_amendment_keeps_the_narrative_another_one_set_meanwhile(w):
+    """Regression: approving an amendment that proposes no narrative wrote back
+    the narrative read before, undoing one approved in the meantime."""
+    first = locked_with_amendment(w)
+    c = Contribution.objects.get(pk=first.contribution_id)
+    version = c.version
+    second = services.request_amendment(
+        c,
+        proposed={"values": {str(w.kpi.pk): {"value": "15", "evidence": "one more"}}},
+        reason="one more OCG",
+        actor=w.officer,
+    )
+    assert second.contribution.narrative == "Two joint investigations opened."
+    services.decide_amendment(first, approve=True, actor=w.driver)
+
+    services.decide_amendment(second, approve=True, actor=w.driver)
+
+    c.refresh_from_db()
+    assert (c.narrative, c.values.get().value, c.version) == (
+        "Corrected after the JAD.",
+        15,
+        version + 2,
+    )
