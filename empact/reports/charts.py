@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
 from matplotlib.text import Text
+from matplotlib.ticker import MaxNLocator
 
 from empact.reports import fonts
 from empact.reports.text import one_line, wrapped
@@ -193,6 +194,9 @@ def _draw_attainment(goals: tuple[GoalStatusCounts, ...]) -> Figure:
     figure, axes = _figure(len(goals))
     positions = list(range(len(goals)))[::-1]  # the first goal on top
     left = [0] * len(goals)
+    # A count is written inside its segment only where it fits; narrower
+    # segments are told by their hatch, and the total is written at the end.
+    fits = max((g.total for g in goals), default=0) * 0.07
     for key, style in STATUSES.items():
         widths = [getattr(g, key) for g in goals]
         axes.barh(
@@ -207,7 +211,7 @@ def _draw_attainment(goals: tuple[GoalStatusCounts, ...]) -> Figure:
             label=f"{style.symbol} {style.label}",
         )
         for y, x0, width in zip(positions, left, widths, strict=True):
-            if width:
+            if width and width >= fits:
                 axes.text(
                     x0 + width / 2,
                     y,
@@ -219,11 +223,17 @@ def _draw_attainment(goals: tuple[GoalStatusCounts, ...]) -> Figure:
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "lw": 0},
                 )
         left = [a + b for a, b in zip(left, widths, strict=True)]
-    for y, total in zip(positions, left, strict=True):
-        axes.text(total, y, f"  {total} KPIs", va="center", fontsize=7.5)
+    for y, goal in zip(positions, goals, strict=True):
+        counts = ", ".join(
+            f"{getattr(goal, key)} {style.symbol}"
+            for key, style in STATUSES.items()
+            if getattr(goal, key)
+        )
+        label = f"  {goal.total} KPIs" + (f" ({counts})" if counts else "")
+        axes.text(goal.total, y, label, va="center", fontsize=7)
     axes.set_yticks(positions, _labels([g.goal for g in goals]))
     largest = max(left, default=0) or 1
-    axes.set_xlim(0, largest * 1.18)
+    axes.set_xlim(0, largest * 1.5)  # room for the totals written after the bars
     axes.set_xlabel("Number of KPIs", fontsize=7.5)
     figure.legend(
         handles=[
@@ -321,6 +331,7 @@ def _draw_participation(rows: tuple[tuple[str, int], ...]) -> Figure:
     axes.set_xticks(positions, names, rotation=rotation, fontsize=7)
     axes.tick_params(axis="x", length=0)
     axes.tick_params(axis="y", labelsize=7)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlim(-0.6, max(len(rows), 1) - 0.4)
     axes.set_ylim(0, (max(counts, default=0) or 1) * 1.15)
     axes.set_ylabel("Operational actions", fontsize=7.5)

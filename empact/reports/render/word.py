@@ -66,6 +66,32 @@ _WATERMARK = """
 """
 
 
+# What follows w:updateFields in CT_Settings (ECMA-376 Part 1, 17.15.1.78).
+_AFTER_UPDATE = (
+    "w:hdrShapeDefaults",
+    "w:footnotePr",
+    "w:endnotePr",
+    "w:compat",
+    "w:docVars",
+    "w:rsids",
+    "m:mathPr",
+    "w:attachedSchema",
+    "w:themeFontLang",
+    "w:clrSchemeMapping",
+    "w:doNotIncludeSubdocsInStats",
+    "w:doNotAutoCompressPictures",
+    "w:forceUpgrade",
+    "w:captions",
+    "w:readModeInkLockDown",
+    "w:smartTagType",
+    "sl:schemaLibrary",
+    "w:shapeDefaults",
+    "w:doNotEmbedSmartTags",
+    "w:decimalSymbol",
+    "w:listSeparator",
+)
+
+
 @dataclass(frozen=True)
 class Column:
     title: str
@@ -124,10 +150,10 @@ class WordDocument:
         self.heading("Contents", 1)
         paragraph = self.document.add_paragraph()
         _field(paragraph, 'TOC \\o "1-2" \\h \\z \\u', "Update this field (F9).")
-        settings = self.document.settings.element
         update = OxmlElement("w:updateFields")
         update.set(qn("w:val"), "true")
-        settings.append(update)
+        # Word rejects a settings part whose elements are out of schema order.
+        self.document.settings.element.insert_element_before(update, *_AFTER_UPDATE)
 
     # Tables and figures
 
