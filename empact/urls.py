@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("empact.plans.urls")),
     path("organisations/", include("empact.organisations.urls")),
     path("audit/", include("empact.audit.urls")),
+    path("analysis/", include("empact.analysis.urls")),
     path("", include("empact.accounts.urls")),
     path("", include("empact.reporting.urls")),
     path("", include("empact.reporting.dashboard_urls")),

@@ -5,6 +5,7 @@ world has organisations that drive, lead, take part in and stay outside a plan,
 and one user per role; each route is requested as each of them.
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -58,6 +59,10 @@ PERIOD_MANAGERS = PLAN_DRIVERS | {"support"}
 # The JAD of the world is linked to OA 1.1: its coordinators record any
 # participant's results (DE's here) and declare what the OA's KPIs count.
 JAD_COORDINATORS = PLAN_DRIVERS | {"support", "action_leader", "co_leader"}
+# Users of an organisation with a role in an OA, its NEC or its analyst see the hits
+# of their organisation's data; those of FR and EUROPOL see the world's one hit.
+HIT_READERS = frozenset({"participant", "nec", "action_leader", "co_leader", "analyst"})
+HIT_SIDES = frozenset({"participant", "nec", "action_leader", "analyst"})
 
 
 @dataclass(frozen=True)
@@ -227,6 +232,28 @@ TABLE: dict[str, Access] = {
         data={"kind": "factsheet", "year": "2024", "format": "html"}
         | {"marking": "limite"},
     ),
+    # The analysis project: FR (H2) and EUROPOL (H0) share a phone number, so there
+    # is one hit between them; EUROPOL asked FR to release its entity.
+    "analysis:datasets": Access(frozenset({"analyst"}), refused="forbidden"),
+    "analysis:import_dataset": Access(
+        frozenset({"analyst"}), method="post", refused="forbidden"
+    ),
+    "analysis:runs": Access(frozenset({"analyst"}), refused="forbidden"),
+    "analysis:start_run": Access(
+        frozenset({"analyst"}), method="post", refused="forbidden"
+    ),
+    "analysis:open_entity": Access(frozenset({"analyst"}), refused="forbidden"),
+    "analysis:hits": Access(HIT_READERS, refused="forbidden"),
+    "analysis:request_release": Access(
+        HIT_SIDES, method="post", data={"why": "case 2024-17"}
+    ),
+    "analysis:decide_release": Access(
+        frozenset({"participant", "nec"}), method="post", data={"grant": "yes"}
+    ),
+    "analysis:retention": Access(frozenset({"auditor"}), refused="forbidden"),
+    "analysis:keep_dataset": Access(
+        frozenset({"auditor"}), method="post", refused="forbidden"
+    ),
 }
 # Every route of the Django admin is for administrators alone.
 ADMIN = Access(frozenset({"administrator"}), refused="admin-login")
@@ -260,7 +287,8 @@ def access_for(name: str) -> Access | None:
 
 
 @pytest.fixture
-def world(db):
+def world(db, settings, tmp_path):
+    settings.EMPACT_ANALYSIS_DIR = tmp_path / "analysis"
     plan = make_plan(actions=3)
     action = plan.actions.get(ref="1.1")
     for code in ("IT", "FR", "NL", "COM", "BR"):
@@ -324,6 +352,7 @@ def world(db):
         actor=users["driver"],
     )
     return {
+        "analysis": _analysis_world(users, tmp_path),
         "plan": plan,
         "action": action,
         "users": users,
@@ -332,6 +361,39 @@ def world(db):
         "amendment": amendment,
         "jad": jad,
     }
+
+
+def _analysis_world(users, tmp_path) -> dict[str, int]:
+    """pk per analysis route: a hit between FR and EUROPOL, a release request."""
+    from empact.analysis import services as analysis
+
+    datasets = {}
+    for code, handling in (("FR", "H2"), ("EUROPOL", "H0")):
+        path = tmp_path / f"{code}.jsonl"
+        entity = {"id": f"{code}-1", "schema": "Person"}
+        entity["properties"] = {"name": [code], "phone": ["+33 6 12 34 56 78"]}
+        path.write_text(json.dumps(entity) + "\n")
+        given = analysis.Contribution(
+            contributor=Organisation.objects.get(code=code),
+            handling=handling,
+            purpose="OA 1.1",
+            collected_on=date.today(),
+        )
+        datasets[code] = analysis.ingest_dataset(path, given, actor=users["analyst"])[0]
+    analysis.run_crossmatch(actor=users["analyst"], today=date.today())
+    hit = _the_hit()
+    release = analysis.request_release(hit, actor=users["action_leader"], why="c")
+    return {
+        "request_release": hit.pk,
+        "decide_release": release.pk,
+        "keep_dataset": datasets["FR"].pk,
+    }
+
+
+def _the_hit():
+    from empact.analysis.models import Hit
+
+    return Hit.objects.get()
 
 
 def url_for(name: str, pattern, world) -> str:
@@ -380,6 +442,8 @@ def _pk_for(name: str, world) -> int | None:
         return world["contribution"].pk
     if name.startswith("jads:"):
         return world["jad"].pk
+    if name.startswith("analysis:"):
+        return world["analysis"].get(name.split(":")[1])
     if "participation" in name:
         return Participation.objects.filter(action=world["action"]).first().pk
     if "role" in name:

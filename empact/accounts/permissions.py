@@ -236,6 +236,13 @@ def speaks_for_contributor(actor, organisation) -> bool:
     )
 
 
+def sees_hit(actor, hit) -> bool:
+    """One hit: whoever speaks for either side of it."""
+    return speaks_for_contributor(
+        actor, hit.left_dataset.contributor
+    ) or speaks_for_contributor(actor, hit.right_dataset.contributor)
+
+
 def releases_entity(actor, release) -> bool:
     """Decide a release request: whoever speaks for the entity's provider."""
     return speaks_for_contributor(actor, release.dataset.contributor)
@@ -278,6 +285,7 @@ RULES: dict[str, Rule] = {
     "analysis.run": is_analyst,
     "analysis.open": is_analyst,
     "analysis.hits": speaks_for_contributor,
+    "analysis.hit": sees_hit,
     "analysis.release": releases_entity,
     "analysis.retention": is_auditor,
 }
@@ -291,6 +299,7 @@ HIDDEN_WHEN_REFUSED = {
     "contribution.review",
     "amendment.decide",
     "jad.view",
+    "analysis.hit",
     "analysis.release",
 }
 

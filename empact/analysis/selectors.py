@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Q
+from django.http import Http404
 
 from empact.accounts import permissions
 from empact.analysis import rules, store
@@ -81,23 +82,29 @@ def own_hits(actor, organisation: Organisation, *, request=None) -> list[OwnHit]
     return result
 
 
-def own_hit(actor, organisation: Organisation, hit_id: int, *, request=None) -> Hit:
-    """One hit of the organisation's, or 404 as for a hit that does not exist."""
-    from django.http import Http404
-
-    permissions.require(actor, "analysis.hits", organisation, request=request)
+def own_hit(actor, hit_id: int, *, request=None) -> Hit:
+    """One hit of the actor's organisation, or 404 as for a hit that does not exist."""
     hit = (
         Hit.objects.filter(pk=hit_id)
-        .filter(
-            Q(left_dataset__contributor=organisation)
-            | Q(right_dataset__contributor=organisation)
-        )
         .select_related("left_dataset__contributor", "right_dataset__contributor")
         .first()
     )
     if hit is None:
         raise Http404("not found")
+    permissions.require(actor, "analysis.hit", hit, request=request)
     return hit
+
+
+def release_for(actor, release_id: int, *, request=None) -> Release:
+    release = (
+        Release.objects.filter(pk=release_id)
+        .select_related("dataset__contributor", "requester")
+        .first()
+    )
+    if release is None:
+        raise Http404("not found")
+    permissions.require(actor, "analysis.release", release, request=request)
+    return release
 
 
 def releases_to_decide(actor, organisation: Organisation) -> list[Release]:

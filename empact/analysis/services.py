@@ -157,9 +157,9 @@ def run_crossmatch(
 
 def request_release(hit: Hit, *, actor, why: str, request=None) -> Release:
     """The other side of a hit asks its provider for the entity's content."""
-    own_org = actor.organisation
-    permissions.require(actor, "analysis.hits", own_org, request=request)
-    _own, _own_entity, other, other_entity = _sides(hit, own_org)
+    permissions.require(actor, "analysis.hit", hit, request=request)
+    own_org = actor.organisation  # one side of the hit, or the rule had refused
+    _own, _own_entity, other, other_entity = hit.side_of(own_org.pk)
     if not why.strip():
         raise UserError("a release request needs a reason: the case or OA reference")
     with transaction.atomic():
@@ -403,13 +403,6 @@ def _save_hits(run: Run, pairs, by_name: dict[str, Dataset], progress) -> int:
             progress(1)
     Hit.objects.bulk_create(batch)
     return len(pairs)
-
-
-def _sides(hit: Hit, organisation: Organisation):
-    ids = {hit.left_dataset.contributor_id, hit.right_dataset.contributor_id}
-    if organisation is None or organisation.pk not in ids:
-        raise UserError("this hit is not one of your organisation's")
-    return hit.side_of(organisation.pk)
 
 
 def _name(actor) -> str:
