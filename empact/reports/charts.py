@@ -196,7 +196,7 @@ def _draw_attainment(goals: tuple[GoalStatusCounts, ...]) -> Figure:
     left = [0] * len(goals)
     # A count is written inside its segment only where it fits; narrower
     # segments are told by their hatch, and the total is written at the end.
-    fits = max((g.total for g in goals), default=0) * 0.07
+    fits = max((g.total for g in goals), default=0) * 0.1
     for key, style in STATUSES.items():
         widths = [getattr(g, key) for g in goals]
         axes.barh(
@@ -229,8 +229,16 @@ def _draw_attainment(goals: tuple[GoalStatusCounts, ...]) -> Figure:
             for key, style in STATUSES.items()
             if getattr(goal, key)
         )
-        label = f"  {goal.total} KPIs" + (f" ({counts})" if counts else "")
-        axes.text(goal.total, y, label, va="center", fontsize=7)
+        label = f"{goal.total} KPIs" + (f" ({counts})" if counts else "")
+        # An offset in points, not leading spaces: SVG renderers collapse those.
+        axes.annotate(
+            label,
+            (goal.total, y),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=7,
+        )
     axes.set_yticks(positions, _labels([g.goal for g in goals]))
     largest = max(left, default=0) or 1
     axes.set_xlim(0, largest * 1.5)  # room for the totals written after the bars
@@ -292,10 +300,11 @@ def _draw_kpis(kpis: tuple[KPIProgress, ...]) -> Figure:
             mark = min(float(kpi.expected) / float(kpi.target), CAP)
             axes.plot([mark, mark], [y - 0.38, y + 0.38], color="black", linewidth=1.6)
         symbol = style.symbol if kpi.target else ""
-        axes.text(
-            (share or 0) + 0.02,
-            y,
+        axes.annotate(
             f"{symbol} {_progress_words(kpi)}".strip(),
+            (share or 0, y),
+            xytext=(4, 0),
+            textcoords="offset points",
             va="center",
             fontsize=7,
         )
