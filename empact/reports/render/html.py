@@ -8,6 +8,7 @@ the SVG that empact.reports.figures draws), never inline SVG (V-4).
 """
 
 import base64
+import dataclasses
 from dataclasses import dataclass
 from functools import cache
 
@@ -18,6 +19,7 @@ from django.utils.safestring import mark_safe
 
 from empact.reports import content, figures
 from empact.reports.markings import Marking
+from empact.reports.text import without_controls
 
 TEMPLATES = {
     content.LIGHT: "reports/light.html",
@@ -42,7 +44,7 @@ def render(report: content.Report, *, marking: Marking) -> bytes:
 def document(report: content.Report, *, marking: Marking) -> str:
     """The report's HTML text."""
     context = {
-        "report": report,
+        "report": without_control_characters(report),
         "marking": marking,
         "charts": charts_for(report),
         "stylesheet": mark_safe(_stylesheet()),  # our own file, not user text
@@ -52,6 +54,23 @@ def document(report: content.Report, *, marking: Marking) -> str:
         },
     }
     return render_to_string(TEMPLATES[report.kind], context)
+
+
+def without_control_characters(value):
+    """`value` (a report, or any part of one) with control characters dropped
+    from every text: HTML cannot show them, and a NUL makes a PDF's text
+    unreadable to search and copy."""
+    if isinstance(value, str):
+        return without_controls(value)
+    if isinstance(value, tuple):
+        return tuple(without_control_characters(v) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: without_control_characters(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+        }
+        return dataclasses.replace(value, **changes)
+    return value
 
 
 def charts_for(report: content.Report) -> dict[str, ChartImage]:
