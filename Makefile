@@ -48,8 +48,9 @@ fmt: $(VENV)/.synced
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# One benchmark alone: make bench BENCH=matching (sizes: EMPACT_BENCH_MATCHING_SIZES)
 bench: $(VENV)/.synced
-	EMPACT_TESTING=true $(BIN)/python -m bench
+	EMPACT_TESTING=true $(BIN)/python -m bench $(BENCH)
 
 docs: $(VENV)/.synced
 	EMPACT_TESTING=true $(BIN)/python -m empact.web.clidocs docs/cli.md
