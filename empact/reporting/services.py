@@ -335,6 +335,18 @@ def _apply_amendment(contribution, amendment, values, statuses, actor) -> None:
     )
 
 
+def input_problems(
+    contribution: Contribution,
+    *,
+    values: dict[int, ValueInput],
+    statuses: dict[int, StatusInput],
+) -> list[str]:
+    """Every problem `save_contribution` would find with these inputs."""
+    kpis = {k.pk: k for k in contribution.action.kpis.all()}
+    activities = {a.pk: a for a in contribution.action.activities.all()}
+    return _clean_values(values, kpis)[1] + _clean_statuses(statuses, activities)[1]
+
+
 # Helpers ---------------------------------------------------------------------
 
 

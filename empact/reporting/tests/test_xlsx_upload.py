@@ -211,3 +211,23 @@ def test_the_command_names_an_unknown_user(setup):
         CommandError, match="--as nobody: there is no active user of that name"
     ):
         call_command("reporting", "template", *args)
+
+
+def test_a_refused_cell_does_not_hide_the_problems_of_the_other_cells(setup):
+    """Regression: with a formula in one cell, a figure the service refuses in
+    another went unmentioned until the formula was fixed and the file sent again."""
+    data = fill(
+        write_template(setup.contribution),
+        {"KPIs!F2": -3, "KPIs!G3": 0, "KPIs!F3": 50, "Activities!E2": "=1+1"},
+    )
+
+    with pytest.raises(UserError) as raised:
+        upload(setup, data)
+
+    assert raised.value.problems == [
+        "Activities!E2: formulas are not accepted ('=1+1'); type the figure or "
+        "text itself",
+        "KPIs!F2: KPI a: '-3' is negative; report what was achieved, 0 or more",
+        "KPIs!G3: KPI b: the weight must be a number above 0",
+    ]
+    assert KPIValue.objects.count() == 0

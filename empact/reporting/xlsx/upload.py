@@ -114,9 +114,12 @@ def _read_book(book, contribution):
     )
     narrative = reader.text(_cells(book["Narrative"], 2, 2, 1, 1)[0][0])  # A2
     if reader.problems:
+        # Also what the service would refuse, so that one upload lists every
+        # problem (a refused cell was read as empty: it is not named twice).
+        more = services.input_problems(contribution, values=values, statuses=statuses)
+        problems = reader.problems + _locate(more, contribution)
         raise UserError(
-            f"upload refused: {len(reader.problems)} problem(s); nothing was saved",
-            reader.problems,
+            f"upload refused: {len(problems)} problem(s); nothing was saved", problems
         )
     return values, statuses, narrative, contribution.version
 
