@@ -231,6 +231,22 @@ def participant_for(jad: JointActionDay, code: str) -> Organisation:
     raise Http404("no such participant")
 
 
+def consult_results(
+    jad: JointActionDay, organisation: Organisation, *, actor, request=None
+) -> list[JADResult]:
+    """results_of, for the organisation's results form: the consultation is
+    logged first (the caller has checked that `actor` may record them)."""
+    record(
+        "jadresult.consulted",
+        actor=actor,
+        operation=AuditEntry.Operation.CONSULTATION,
+        obj=jad,
+        request=request,
+        extra={"organisation": organisation.code},
+    )
+    return results_of(jad, organisation)
+
+
 def results_of(jad: JointActionDay, organisation: Organisation) -> list[JADResult]:
     """What `organisation` has recorded in `jad`, seizures by kind last."""
     return list(

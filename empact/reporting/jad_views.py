@@ -6,7 +6,7 @@ a refusal (PermissionDenied) with 403 and the reason."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from empact.accounts import permissions
 from empact.errors import UserError
@@ -14,6 +14,8 @@ from empact.reporting import jad_selectors as selectors
 from empact.reporting import jads
 from empact.reporting.jad_forms import JADMappingForm, JADResultsForm, PlanJADForm
 from empact.reporting.selectors import plan_for
+
+RESULTS_PAGE = "reporting/jad_results.html"
 
 
 def _refusal(e: PermissionDenied) -> UserError:
@@ -120,28 +122,38 @@ def _render_detail(request, jad, *, mapping_form=None, error=None, status=200):
 # One organisation's results ---------------------------------------------------------
 
 
+@require_http_methods(["GET", "POST"])
 def jad_results(request, pk: int, code: str):
     jad = selectors.get_jad_for(request.user, pk, request=request)
     organisation = selectors.participant_for(jad, code)
-    data = request.POST if request.method == "POST" else None
-    form = JADResultsForm(data, results=selectors.results_of(jad, organisation))
     context = {"jad": jad, "plan": jad.plan, "organisation": organisation}
     try:
         jads.require_recording(jad, organisation, actor=request.user, request=request)
-        if data is not None:
-            _save_results(request, jad, organisation, form)
-            messages.success(
-                request, f"{organisation.code}'s results in {jad.name} saved."
-            )
-            return redirect("jads:detail", pk=pk)
     except PermissionDenied as e:
         context.update(error=_refusal(e), refused=True)
-        return render(request, "reporting/jad_results.html", context, status=403)
+        return render(request, RESULTS_PAGE, context, status=403)
+    if request.method != "POST":
+        results = selectors.consult_results(
+            jad, organisation, actor=request.user, request=request
+        )
+        context["form"] = JADResultsForm(results=results)
+        return render(request, RESULTS_PAGE, context)
+    return _post_results(request, jad, organisation, context)
+
+
+def _post_results(request, jad, organisation, context):
+    results = selectors.results_of(jad, organisation)
+    form = JADResultsForm(request.POST, results=results)
+    try:
+        _save_results(request, jad, organisation, form)
+    except PermissionDenied as e:
+        context.update(error=_refusal(e), refused=True)
+        return render(request, RESULTS_PAGE, context, status=403)
     except UserError as e:
         context.update(error=e, form=form)
-        return render(request, "reporting/jad_results.html", context, status=400)
-    context["form"] = form
-    return render(request, "reporting/jad_results.html", context)
+        return render(request, RESULTS_PAGE, context, status=400)
+    messages.success(request, f"{organisation.code}'s results in {jad.name} saved.")
+    return redirect("jads:detail", pk=jad.pk)
 
 
 def _save_results(request, jad, organisation, form) -> None:

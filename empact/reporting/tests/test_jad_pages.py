@@ -261,6 +261,8 @@ def test_a_participant_contact_records_their_organisations_results(
 ):
     as_user(client, people["officer"])  # FR, participant contact in OA 1.1
     assert client.get(results_url(jad, "FR")).status_code == 200
+    consulted = entries("jadresult.consulted").get()
+    assert (consulted.actor, consulted.extra) == ("officer", {"organisation": "FR"})
 
     response = client.post(
         results_url(jad, "FR"),
