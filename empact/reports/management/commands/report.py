@@ -65,10 +65,12 @@ class Command(BaseCommand):
         # On a terminal only (tqdm's disable=None): a log keeps one clean line.
         quiet = True if options["verbosity"] < 1 else None
         with tqdm(total=STEPS, file=sys.stderr, unit="step", disable=quiet) as bar:
+            started = []
 
             def step(what: str) -> None:
-                if bar.desc:
+                if started:
                     bar.update(1)
+                started.append(what)
                 bar.set_description(what)
 
             with _pages_to(bar):
