@@ -428,7 +428,9 @@ def url_for(name: str, pattern, world) -> str:
 
 
 def _api_id(name: str, world) -> int:
-    if "amendment" in name:
+    """The record an API route's {id} names (an amendment is asked for on its
+    contribution's route)."""
+    if name.endswith(("get_amendment", "decide_amendment")):
         return world["amendment"].pk
     if "jad" in name:
         return world["jad"].pk
