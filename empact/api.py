@@ -158,3 +158,4 @@ api.add_exception_handler(AuditWriteFailed, _audit_failed)
 api.add_exception_handler(Exception, _server_error)
 
 api.add_router("/", "empact.reporting.api.router")
+api.add_router("/", "empact.analysis.api.router")

@@ -232,6 +232,17 @@ TABLE: dict[str, Access] = {
         data={"kind": "factsheet", "year": "2024", "format": "html"}
         | {"marking": "limite"},
     ),
+    "api-1.0.0:list_hits": Access(HIT_READERS, refused="forbidden"),
+    "api-1.0.0:request_release": Access(
+        HIT_SIDES, method="post", data={"why": "case 2024-17"}, json=True
+    ),
+    "api-1.0.0:list_releases": Access(HIT_READERS, refused="forbidden"),
+    "api-1.0.0:decide_release": Access(
+        frozenset({"participant", "nec"}),
+        method="post",
+        data={"grant": True},
+        json=True,
+    ),
     # The analysis project: FR (H2) and EUROPOL (H0) share a phone number, so there
     # is one hit between them; EUROPOL asked FR to release its entity.
     "analysis:datasets": Access(frozenset({"analyst"}), refused="forbidden"),
@@ -430,6 +441,8 @@ def url_for(name: str, pattern, world) -> str:
 def _api_id(name: str, world) -> int:
     """The record an API route's {id} names (an amendment is asked for on its
     contribution's route)."""
+    if name.endswith(("request_release", "decide_release")):
+        return world["analysis"][name.split(":")[1]]
     if name.endswith(("get_amendment", "decide_amendment")):
         return world["amendment"].pk
     if "jad" in name:

@@ -115,6 +115,8 @@ class Hit(models.Model):
     right_entity = models.CharField(max_length=128)
     score = models.FloatField()
     reason = models.CharField(max_length=255)
+    # A derived result carries the most restrictive code of its sources (DESIGN §6).
+    handling = models.CharField(max_length=2, choices=Handling.choices)
 
     class Meta:
         ordering = ["-score", "pk"]

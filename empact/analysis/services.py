@@ -22,7 +22,7 @@ from empact.engine.errors import InputError, InputRejected
 from empact.engine.ingest import file_sha256, ingest
 from empact.engine.linkage import link_persons, persons_from_statements
 from empact.engine.mapping import Mapping, load_mapping
-from empact.engine.tables import Provenance
+from empact.engine.tables import Provenance, most_restrictive
 from empact.errors import UserError
 from empact.organisations.models import Organisation
 
@@ -394,6 +394,9 @@ def _save_hits(run: Run, pairs, by_name: dict[str, Dataset], progress) -> int:
                 right_entity=right,
                 score=score,
                 reason=reason[:255],
+                handling=most_restrictive(
+                    [by_name[left_ds].handling, by_name[right_ds].handling]
+                ),
             )
         )
         if len(batch) >= HITS_BATCH:

@@ -50,6 +50,7 @@ def test_a_shared_phone_between_two_contributors_is_one_hit(matched):
     assert {hit.left_entity, hit.right_entity} == {"de-1", "nl-1"}
     assert hit.reason == "phone:+4915112345678"
     assert {hit.left_dataset, hit.right_dataset} == {de, nl}
+    assert hit.handling == "H2"  # the stricter of H0 and H2
 
 
 def test_the_contributor_learns_whom_to_ask_but_not_h2_content(matched, people):
