@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -224,6 +225,7 @@ def period_target(target: TargetSpec, years: Sequence[int]) -> Decimal | None:
     return sum(year_targets, ZERO) if year_targets else None
 
 
+@lru_cache(maxsize=256)  # a dashboard asks the same few scopes for every KPI
 def elapsed_share(starts: date, ends: date, today: date) -> Decimal:
     """The share of the days from `starts` to `ends` elapsed by the end of
     `today`: 0 before it starts, 1 from its last day on."""
@@ -372,12 +374,24 @@ def _expected(target: TargetSpec, goal: Decimal, elapsed: Decimal) -> Decimal:
 
 
 def _amounts(reported, years: set[int]) -> tuple[Amount, Amount]:
-    accepted, pending = Amount(), Amount()
-    for (_source, year, _half), amounts in reported.items():
-        if year in years:
-            accepted += amounts.accepted
-            pending += amounts.pending
-    return accepted, pending
+    in_scope = [r for (_source, year, _half), r in reported.items() if year in years]
+    return (
+        _added(r.accepted for r in in_scope),
+        _added(r.pending for r in in_scope),
+    )
+
+
+def _added(amounts: Iterable[Amount]) -> Amount:
+    """Amounts added up field by field: one Amount made rather than one per term
+    (a plan dashboard adds up a few thousand)."""
+    total = weighted_total = weight = ZERO
+    count = 0
+    for amount in amounts:
+        total += amount.total
+        weighted_total += amount.weighted_total
+        weight += amount.weight
+        count += amount.count
+    return Amount(total, weighted_total, weight, count)
 
 
 def _is_built_from_years(target: TargetSpec) -> bool:

@@ -60,6 +60,8 @@ CONTRIBUTIONS = "contributions"
 JAD_RESULTS = "jad_results"
 REPORTED = (Contribution.State.SUBMITTED, Contribution.State.ACCEPTED)
 STATES = tuple(Contribution.State.values)
+ACCEPTED = str(Contribution.State.ACCEPTED)
+NOTHING_REPORTED = Reported()
 
 
 @dataclass(frozen=True)
@@ -347,18 +349,21 @@ def written(value: Decimal | None, places: int = 2) -> str:
     """A figure as the dashboards write it: "1,234.5", "20", "—" for none."""
     if value is None:
         return "—"
-    text = f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,f}"
+    quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
+    text = f"{value.quantize(quantum, rounding=ROUND_HALF_UP):,f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 # Inside ----------------------------------------------------------------------
+
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(5)}
 
 
 def _reported(values: QuerySet) -> dict[int, dict[SourceKey, Reported]]:
     """Reported amounts per KPI id, added up in the database: one query."""
     rows = (
         values.filter(contribution__state__in=REPORTED)
-        .values(
+        .values_list(
             "kpi_id",
             "contribution__period__year",
             "contribution__period__half",
@@ -376,20 +381,13 @@ def _reported(values: QuerySet) -> dict[int, dict[SourceKey, Reported]]:
         .order_by()
     )
     found: dict[int, dict[SourceKey, Reported]] = defaultdict(dict)
-    for row in rows:
-        key = (
-            CONTRIBUTIONS,
-            row["contribution__period__year"],
-            row["contribution__period__half"],
-        )
-        amount = Amount(
-            row["total"], row["weighted_total"], row["weight"], row["count"]
-        )
-        before = found[row["kpi_id"]].get(key, Reported())
-        if row["contribution__state"] == Contribution.State.ACCEPTED:
-            found[row["kpi_id"]][key] = Reported(amount, before.pending)
+    for kpi_id, year, half, state, *sums in rows:
+        key = (CONTRIBUTIONS, year, half)
+        before = found[kpi_id].get(key, NOTHING_REPORTED)
+        if state == ACCEPTED:
+            found[kpi_id][key] = Reported(Amount(*sums), before.pending)
         else:
-            found[row["kpi_id"]][key] = Reported(before.accepted, amount)
+            found[kpi_id][key] = Reported(before.accepted, Amount(*sums))
     return found
 
 
