@@ -62,6 +62,7 @@ OPERATIONS = {
     ),
     "openapi-json": ("get", "/api/openapi.json", None),
 }
+REPORTING_TAGS = {"plans", "contributions", "review", "amendments", "joint action days"}
 SIGNED_IN = {"IT", "FR", "BR", "leader", "driver"}
 PLAN_READERS = SIGNED_IN - {"BR"}
 IT_READERS = {"IT", "leader", "driver"}  # who may see IT's contribution
@@ -102,10 +103,12 @@ def test_the_schema_is_served_to_callers_and_lists_every_operation(world):
     response = call("get", "/api/openapi.json", token=world["tokens"]["IT"])
     assert response.status_code == 200
     schema = response.json()
+    # Other apps mount their own operations (and test them); these are reporting's.
     operations = {
         op["operationId"]
         for methods in schema["paths"].values()
         for op in methods.values()
+        if set(op["tags"]) & REPORTING_TAGS
     }
     assert operations == set(OPERATIONS) - {"openapi-json"}
     assert schema["components"]["securitySchemes"]["TokenAuth"]["scheme"] == "bearer"
@@ -369,13 +372,13 @@ def test_every_list_documents_its_page_bounds_in_the_schema(world):
         for op in methods.values()
         if op["operationId"].startswith("list_")
     }
-    assert sorted(lists) == [
+    assert set(lists) >= {  # and any other app's lists, which obey the same rule
         "list_amendments",
         "list_contributions",
         "list_jads",
         "list_periods",
         "list_plans",
-    ]
+    }
     for parameters in lists.values():
         assert parameters["limit"]["maximum"] == 200
         assert parameters["limit"]["default"] == 50
