@@ -131,13 +131,15 @@ class _pages_to:
         self.logger = logging.getLogger("weasyprint.progress")
 
     def __enter__(self):
-        self.level = self.logger.level
+        self.saved = (self.logger.level, self.logger.propagate)
         self.logger.addHandler(self.handler)
         self.logger.setLevel(logging.INFO)
+        self.logger.propagate = False  # to the bar only, not to the console log
 
     def __exit__(self, *exc):
         self.logger.removeHandler(self.handler)
-        self.logger.setLevel(self.level)
+        self.logger.setLevel(self.saved[0])
+        self.logger.propagate = self.saved[1]
 
 
 def _user(username: str) -> User:
