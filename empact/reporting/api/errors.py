@@ -19,10 +19,12 @@ class Detail(Schema):
     detail: str
 
 
-# A refused record and a missing one are both 404 with the same body.
-READ_ERRORS = {401: Detail, 404: Detail, 422: Problem}
-WRITE_ERRORS = {400: Problem, 401: Detail, 403: Detail, 409: Problem, **READ_ERRORS}
-LIST_ERRORS = {401: Detail, 422: Problem}
+# A refused record and a missing one are both 404 with the same body; 403 is a
+# refusal by a rule that is not need-to-know (a role the caller lacks), or a
+# session's failed CSRF check.
+LIST_ERRORS = {401: Detail, 403: Detail, 422: Problem}
+READ_ERRORS = {404: Detail, **LIST_ERRORS}
+WRITE_ERRORS = {400: Problem, 409: Problem, **READ_ERRORS}
 
 
 class VersionConflict(UserError):

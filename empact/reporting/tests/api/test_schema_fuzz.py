@@ -63,7 +63,20 @@ def test_the_api_keeps_to_its_schema_under_generated_requests(world, figure):
         f"({len(CHECKS)} checks: {', '.join(c.__name__ for c in CHECKS)})"
     )
     assert cases >= len(operations) * len(CALLERS) * 2
-    assert failures == [], "\n\n".join(map(str, failures[:3]))
+    assert failures == [], _summary(failures)
+
+
+def _summary(failures) -> str:
+    """One line per failing caller, operation and check, then the first in full."""
+    lines = sorted(
+        {
+            f"{caller} {label}: {line.strip()}"
+            for caller, label, text in failures
+            for line in text.splitlines()
+            if line.startswith("- ")
+        }
+    )
+    return "\n".join([*lines, "", failures[0][2]])
 
 
 def _fuzz(operation, mode, auth, records) -> tuple[int, list[str]]:
