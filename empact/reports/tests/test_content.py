@@ -5,6 +5,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from empact.accounts.models import Participation, RoleAssignment, User
 from empact.errors import UserError
@@ -131,3 +133,24 @@ def test_a_jad_result_counts_once_through_its_kpi_and_once_if_no_kpi_counts_it(
     assert ocgs.value == Decimal(18)  # OA 1.1's 16, and the unmapped JAD's 2
     assert ocgs.sources == ("OA 1.1 a", "JAD results not counted by a KPI")
     assert (recorded.value, recorded.sources) == (2, ("JAD records",))
+
+
+def test_the_number_of_queries_does_not_grow_with_the_data(world, figure):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            content.comprehensive_report(world["plan"], draft=True, today=TODAY)
+        return len(captured)
+
+    before = queries()
+    other = world["plan"].actions.get(ref="2.2")
+    reporter = _user("be", make_organisation("BE"), "participant", action=other)
+    Participation.objects.create(organisation=reporter.organisation, action=other)
+    leader = _user("leader2", make_organisation("IT"), "action_leader", action=other)
+    services.step_period(world["h2"], "open", actor=world["driver"])
+    report_value(
+        reporter.organisation, other, world["h2"], value="7", actor=reporter,
+        leader=leader, steps=("submit", "accept"), narrative="more data",
+    )  # fmt: skip
+
+    assert queries() == before
+    figure(f"reports content: {before} queries, the same with more contributions")
