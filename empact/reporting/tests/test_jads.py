@@ -2,13 +2,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from empact.accounts.models import RoleAssignment, User
 from empact.errors import UserError
 from empact.plans.tests.factories import make_organisation, make_plan
 from empact.reporting import jads
-from empact.reporting.models import JADResult
+from empact.reporting.models import JADMapping, JADResult
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +150,66 @@ def test_jad_results_count_once_in_the_dashboard_attainment(world):
         if r.kpi.pk == kpi.pk
     )
     assert same.attainment.period.accepted == Decimal(7)
+
+
+def test_a_participant_records_only_their_own_organisations_results(world):
+    plan, driver, oa_11, oa_13, jad = world
+    fr = jad.participants.get(code="FR")
+    officer = User.objects.create_user("officer", organisation=fr)
+    RoleAssignment.objects.create(user=officer, role="participant", action=oa_13)
+
+    jads.record_jad_result(jad, fr, measure="arrests", value=2, actor=officer)
+    with pytest.raises(PermissionDenied, match="jad.coordinate"):
+        jads.record_jad_result(jad, jad.lead, measure="arrests", value=2, actor=officer)
+
+    assert list(JADResult.objects.values_list("organisation__code", "value")) == [
+        ("FR", 2)
+    ]
+
+
+def test_support_plans_and_maps_and_a_leader_maps_only_their_own_oas_kpis(world):
+    plan, driver, oa_11, oa_13, jad = world
+    support = User.objects.create_user("support", organisation=make_organisation("EU"))
+    RoleAssignment.objects.create(user=support, role="support")
+    leader = User.objects.create_user("leader", organisation=make_organisation("IT"))
+    RoleAssignment.objects.create(user=leader, role="action_leader", action=oa_11)
+
+    jads.map_kpi(oa_13.kpis.get(letter="a"), measure="arrests", actor=support)
+    jads.map_kpi(oa_11.kpis.get(letter="a"), measure="arrests", actor=leader)
+    with pytest.raises(PermissionDenied, match="jad.link"):
+        jads.map_kpi(
+            plan.actions.get(ref="2.2").kpis.get(letter="a"),
+            measure="arrests",
+            actor=leader,
+        )
+    assert JADMapping.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("measure", "kind", "value", "problem"),
+    [
+        (
+            "bribes",
+            "",
+            1,
+            "'bribes' is not a JAD measure; use one of: arrests, ocgs_disrupted, "
+            "seizures, migrants_detected, false_documents",
+        ),
+        (
+            "seizures",
+            " ",
+            1,
+            "seizures: say what was seized, e.g. cash, vehicles, boats",
+        ),
+        ("arrests", "cash", 1, "arrests: only seizures have a kind ('cash')"),
+        ("arrests", "", -1, "arrests: -1 is negative"),
+    ],
+)
+def test_a_result_is_checked_before_it_is_saved(world, measure, kind, value, problem):
+    plan, driver, oa_11, oa_13, jad = world
+    with pytest.raises(UserError) as error:
+        jads.record_jad_result(
+            jad, jad.lead, measure=measure, seizure_kind=kind, value=value, actor=driver
+        )
+    assert error.value.problems == [problem]
+    assert not JADResult.objects.exists()
