@@ -77,7 +77,7 @@ class AmendmentIn(Schema):
 class AmendmentFilter(Schema):
     plan: str | None = Field(None, max_length=100)
     state: Literal["pending", "approved", "rejected"] | None = None
-    contribution: int | None = None
+    contribution: int | None = Field(None, ge=1, le=2**63 - 1)  # a BigAutoField
 
 
 class DecisionIn(Schema):

@@ -104,15 +104,24 @@ class StatusIn(Schema):
     comment: str = Field("", max_length=10000)
 
 
+# Contribution.version is a PositiveIntegerField: bounded so that no database is
+# asked to compare it with a number it cannot hold.
+MAX_VERSION = 2_147_483_647
+
+
 class SaveIn(Schema):
-    version: int
+    version: int = Field(
+        ..., ge=1, le=MAX_VERSION, description="The version the caller read."
+    )
     narrative: str = Field("", max_length=50000)
     values: dict[str, ValueIn] = {}  # by KPI letter
     statuses: dict[int, StatusIn] = {}  # by activity number
 
 
 class StepIn(Schema):
-    version: int = Field(..., description="The version the caller read.")
+    version: int = Field(
+        ..., ge=1, le=MAX_VERSION, description="The version the caller read."
+    )
 
 
 class ReturnIn(StepIn):

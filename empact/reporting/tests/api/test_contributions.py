@@ -404,6 +404,21 @@ def test_a_body_that_does_not_fit_the_schema_is_422_naming_each_field(world):
     }
 
 
+def test_a_number_no_database_holds_is_refused_not_a_server_error(world):
+    mine, big = world["IT"], 2**70
+    token = world["tokens"]["IT"]
+    for path in (f"/api/contributions/{big}", f"/api/jads/{big}"):
+        assert call("get", path, token=token).status_code == 404
+    for method, path, data in [
+        ("get", "/api/amendments", {"contribution": big}),
+        ("post", f"/api/contributions/{mine.pk}/submit", {"version": big}),
+        ("put", f"/api/contributions/{mine.pk}", {"version": big}),
+    ]:
+        response = call(method, path, token=token, data=data)
+        assert response.status_code == 422, (path, response.content)
+        assert "less than or equal to" in response.json()["problems"][0]
+
+
 def _amendment_of(contribution) -> AmendmentRequest:
     # Made directly: the services refuse amendments of an open period, and these
     # tests need one to probe who may read and decide it.
