@@ -9,6 +9,7 @@ from functools import lru_cache
 from html import escape
 
 from django import template
+from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from empact.plans.templatetags.plan_format import (
@@ -67,20 +68,42 @@ def scope_cell(cell) -> SafeString:
 
 
 @register.filter
-def kpi_cells(row, action) -> SafeString:
-    """A KPI's row on the plan dashboard, inside its <tr> (`row`: dashboards.KPIRow
-    of `action`): letter, indicator, target, a cell per year and for the whole
-    period, then expected by now and pending over the whole period."""
+def action_rows(action_row, plan) -> SafeString:
+    """An OA's rows on the plan dashboard (`action_row`: dashboards.ActionRow):
+    its heading, linked to its own dashboard, then a row per KPI."""
+    action = action_row.action
+    columns = len(plan.years) + 6
+    url = reverse("dashboards:action", args=[plan.slug, action.ref])
+    heading = (
+        f'<tr class="group-row"><th scope="rowgroup" colspan="{columns}">'
+        f'<a href="{_escape(url)}"><span class="oa-ref">OA {_escape(action.ref)}'
+        f"</span> {_escape(action.short_title)}</a> "
+        f'<span class="muted">· led by {_escape(action.leader.code)}</span></th></tr>'
+    )
+    rows = "".join(kpi_row(row, action) for row in action_row.kpis) or (
+        f'<tr><td colspan="{columns}" class="muted">'
+        "The plan states no KPI for this action.</td></tr>"
+    )
+    return SafeString(heading + rows)
+
+
+@register.filter
+def kpi_row(row, action) -> SafeString:
+    """A KPI's row on the plan dashboard (`row`: dashboards.KPIRow of `action`):
+    letter, indicator, target, a cell per year and for the whole period, then
+    expected by now and pending over the whole period."""
     kpi, period = row.kpi, row.period
+    ref, letter = _escape(action.ref), _escape(kpi.letter)
     scopes = "".join(scope_cell(cell) for cell in row.scopes)
     return SafeString(
+        f'<tr id="kpi-{ref}-{letter}">'
         '<th scope="row" class="col-ref"><span class="visually-hidden">'
-        f"OA {_escape(action.ref)} KPI </span>{_escape(kpi.letter)}</th>"
+        f"OA {ref} KPI </span>{letter}</th>"
         f"<td>{_escape(kpi.text)}</td>"
         f'<td class="target">{kpi_target(row)}</td>'
         f"{scopes}"
         f'<td class="num">{_escape(period.expected)}</td>'
-        f'<td class="num">{_escape(period.pending)}</td>'
+        f'<td class="num">{_escape(period.pending)}</td></tr>'
     )
 
 
