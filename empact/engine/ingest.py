@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -150,28 +151,34 @@ def _result(
     )
 
 
-def _publish(staged: Path, target: Path, metadata: dict[str, str], tmp: Path) -> None:
-    """Deduplicate (same id, same fact) and sort the staged statements; publish.
+# A fact stated twice (same statement id) is kept once: the copy with the most flags,
+# so that a failed MRZ check is not lost to a plain copy of the same number, then
+# the first line. Only narrow columns are read to find the copies to drop.
+_DROP_SQL = """
+WITH s AS (
+    SELECT id, len(flags) AS flagged, line, file_row_number AS r
+    FROM read_parquet(?, file_row_number = true)
+)
+SELECT r FROM s WHERE id IN (SELECT id FROM s GROUP BY id HAVING count(*) > 1)
+QUALIFY row_number() OVER (PARTITION BY id ORDER BY flagged DESC, line, r) > 1
+"""
 
-    A fact stated twice keeps its first line and every flag either copy had, so a
-    failed MRZ check is not lost to a plain copy of the same number.
-    """
-    con = duckdb.connect(
-        config={"memory_limit": "1GB", "temp_directory": str(tmp / "spill")}
-    )
+
+def _publish(staged: Path, target: Path, metadata: dict[str, str], tmp: Path) -> None:
+    """Drop repeated statements and publish the rest, in the order they were read."""
+    config = {"memory_limit": "1GB", "temp_directory": str(tmp / "spill")}
+    con = duckdb.connect(config=config)
     try:
-        rel = con.sql(
-            f"""SELECT * REPLACE (
-                list_sort(list_distinct(flatten(list(flags) OVER same))) AS flags)
-            FROM (SELECT {", ".join(STATEMENTS.names)} FROM read_parquet(?))
-            WINDOW same AS (PARTITION BY id)
-            QUALIFY row_number() OVER (
-                PARTITION BY id ORDER BY line, original_value NULLS FIRST, role) = 1
-            ORDER BY entity_id, prop = 'id' DESC, prop, value""",  # noqa: S608
-            params=[str(staged)],
-        )
-        with statement_file(target, metadata=metadata) as out:
-            for batch in rel.to_arrow_reader(100_000):
-                out.write(batch)
+        con.execute("SET enable_progress_bar = false")
+        drop = con.execute(_DROP_SQL, [str(staged)]).fetchnumpy()["r"]
     finally:
         con.close()
+    source = pq.ParquetFile(staged)
+    keep = np.ones(source.metadata.num_rows, dtype=bool)
+    keep[drop] = False
+    start = 0
+    with statement_file(target, metadata=metadata) as out:
+        for batch in source.iter_batches(batch_size=100_000):
+            mask = keep[start : start + batch.num_rows]
+            start += batch.num_rows
+            out.write(batch if mask.all() else batch.filter(pa.array(mask)))

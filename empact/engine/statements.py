@@ -7,8 +7,8 @@ same row always gives the same statements.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Sequence
+from hashlib import sha1
 from pathlib import Path
 
 import pyarrow as pa
@@ -95,30 +95,31 @@ def _check_columns(header: Sequence[str], ctx: Context, errors: Errors) -> bool:
 
 
 class _Builder:
-    """Accumulates statement columns for one batch; `table()` adds the constants."""
+    """Accumulates one batch's statements, a column at a time, as Arrow tables."""
 
     def __init__(self, ctx: Context, errors: Errors, sheet: str | None = None):
         self.ctx, self.errors, self.sheet = ctx, errors, sheet
-        self.cols: dict[str, list] = {  # type: ignore[type-arg]
-            n: []
-            for n in (
-                "entity_id",
-                "schema",
-                "prop",
-                "prop_type",
-                "value",
-                "original_value",
-                "kind",
-                "key",
-                "flags",
-                "role",
-                "line",
-            )
-        }
+        self.chunks: list[pa.Table] = []
 
-    def identity(self, entity_id: str, schema: str, role: str, line: int) -> None:
-        self._row(
-            entity_id, schema, "id", "id", Normalised(entity_id, None), None, role, line
+    def identities(
+        self,
+        ids: Sequence[str | None],
+        schema: str,
+        roles: Sequence[str],
+        lines: Sequence[int],
+    ) -> None:
+        keep = [i for i, e in enumerate(ids) if e is not None]
+        entity_ids = [ids[i] for i in keep]
+        self.add(
+            schema=schema,
+            prop="id",
+            prop_type="id",
+            kind=None,
+            entity_ids=entity_ids,
+            results=[Normalised(e, None) for e in entity_ids],  # type: ignore[arg-type]
+            originals=[None] * len(keep),
+            roles=[roles[i] for i in keep],
+            lines=[lines[i] for i in keep],
         )
 
     def column(
@@ -133,6 +134,7 @@ class _Builder:
         column: str | None,
         countries: Sequence[str | None] | None = None,
     ) -> None:
+        """Normalise one column of values of `schema.prop`; reject the invalid."""
         rule = property_rule(schema, prop)
         wanted = [
             v if e is not None else None for e, v in zip(ids, values, strict=True)
@@ -140,72 +142,83 @@ class _Builder:
         done = normalise_column(
             rule, wanted, region=self.ctx.region, countries=countries
         )
+        keep = []
         for i, result in enumerate(done):
-            if result is None:
+            if result is None or not result.value:
                 continue
-            rejected = REJECTING_FLAGS.intersection(result.flags)
-            if rejected:
+            if result.flags and not REJECTING_FLAGS.isdisjoint(result.flags):
                 reason = (
                     f"{values[i]!r} is not a valid {rule.prop_type} for {schema}.{prop}"
                 )
+                where = column or prop
                 self.errors.append(
                     InputError(
-                        str(self.ctx.path),
-                        lines[i],
-                        column or prop,
-                        reason,
-                        sheet=self.sheet,
+                        str(self.ctx.path), lines[i], where, reason, sheet=self.sheet
                     )
                 )
                 continue
-            if not result.value:
-                continue
-            self._row(
-                ids[i],
-                schema,
-                prop,
-                rule.prop_type,
-                result,
-                values[i],
-                roles[i],
-                lines[i],
-                kind=rule.kind,
-            )  # type: ignore[arg-type]
+            keep.append(i)
+        self.add(
+            schema=schema,
+            prop=prop,
+            prop_type=rule.prop_type,
+            kind=rule.kind,
+            entity_ids=[ids[i] for i in keep],  # type: ignore[misc]
+            results=[done[i] for i in keep],  # type: ignore[misc]
+            originals=[values[i] for i in keep],
+            roles=[roles[i] for i in keep],
+            lines=[lines[i] for i in keep],
+        )
 
-    def _row(
+    def add(
         self,
-        entity_id: str,
+        *,
         schema: str,
         prop: str,
         prop_type: str,
-        result: Normalised,
-        original: str | None,
-        role: str,
-        line: int,
-        kind: str | None = None,
+        kind: str | None,
+        entity_ids: list[str],
+        results: list[Normalised],
+        originals: list[str | None],
+        roles: list[str],
+        lines: list[int],
     ) -> None:
-        c = self.cols
-        c["entity_id"].append(entity_id)
-        c["schema"].append(schema)
-        c["prop"].append(prop)
-        c["prop_type"].append(prop_type)
-        c["value"].append(result.value)
-        c["original_value"].append(original if original != result.value else None)
-        c["kind"].append(kind if result.key is not None else None)
-        c["key"].append(result.key)
-        c["flags"].append(list(result.flags))
-        c["role"].append(role)
-        c["line"].append(line)
-
-    def table(self) -> pa.Table:
-        c, p, n = self.cols, self.ctx.provenance, len(self.cols["entity_id"])
-        dataset = p.dataset
+        n = len(entity_ids)
+        if not n:
+            return
+        values = [r.value for r in results]
+        keys = [r.key for r in results]
+        # FtM's Statement.make_key: sha1 of "dataset.entity_id.prop.value".
+        head = f"{self.ctx.provenance.dataset}."
+        tail = f".{prop}."
         ids = [
-            hashlib.sha1(f"{dataset}.{e}.{pr}.{v}".encode()).hexdigest()
-            for e, pr, v in zip(c["entity_id"], c["prop"], c["value"], strict=True)
+            sha1(f"{head}{e}{tail}{v}".encode()).hexdigest()
+            for e, v in zip(entity_ids, values, strict=True)
         ]
+        columns = {
+            "id": pa.array(ids, pa.string()),
+            "entity_id": pa.array(entity_ids, pa.string()),
+            "schema": _repeat(schema, n),
+            "prop": _repeat(prop, n),
+            "prop_type": _repeat(prop_type, n),
+            "value": pa.array(values, pa.string()),
+            "original_value": pa.array(
+                [o if o != v else None for o, v in zip(originals, values, strict=True)],
+                pa.string(),
+            ),
+            "kind": pa.array([None if k is None else kind for k in keys], pa.string()),
+            "key": pa.array(keys, pa.string()),
+            "flags": _flags([r.flags for r in results]),
+            "role": pa.array(roles, pa.string()),
+            "line": pa.array(lines, pa.int64()),
+        }
+        self.chunks.append(self._with_constants(columns, n))
+
+    def _with_constants(self, columns: dict[str, pa.Array], n: int) -> pa.Table:
+        p = self.ctx.provenance
         constants = {
-            "dataset": dataset,
+            "lang": None,
+            "dataset": p.dataset,
             "dataset_version": self.ctx.version,
             "contributor": p.contributor,
             "collected": p.collected,
@@ -215,19 +228,35 @@ class _Builder:
             "review_date": p.review,
             "origin": self.ctx.origin,
         }
-        arrays = {"id": pa.array(ids, pa.string()), "lang": pa.nulls(n, pa.string())}
         for name, value in constants.items():
-            arrays[name] = pa.repeat(pa.scalar(value, STATEMENTS.field(name).type), n)
-        for name, values in c.items():
-            arrays[name] = pa.array(values, STATEMENTS.field(name).type)
+            columns[name] = _repeat(value, n, STATEMENTS.field(name).type)
         return pa.Table.from_arrays(
-            [arrays[f.name] for f in STATEMENTS], schema=STATEMENTS
+            [columns[f.name] for f in STATEMENTS], schema=STATEMENTS
         )
+
+    def table(self) -> pa.Table:
+        if not self.chunks:
+            return STATEMENTS.empty_table()
+        return pa.concat_tables(self.chunks)
+
+
+def _repeat(value: object, n: int, type_: pa.DataType | None = None) -> pa.Array:
+    return pa.repeat(pa.scalar(value, type_ or pa.string()), n)
+
+
+def _flags(flags: list[tuple[str, ...]]) -> pa.Array:
+    offsets = [0]
+    for f in flags:
+        offsets.append(offsets[-1] + len(f))
+    values = [flag for f in flags for flag in f]
+    return pa.ListArray.from_arrays(
+        pa.array(offsets, pa.int32()), pa.array(values, pa.string())
+    )
 
 
 def _entity_id(dataset: str, name: str, keys: Sequence[str | None]) -> str:
     joined = "\x1f".join(k or "" for k in keys)
-    return hashlib.sha1(f"{dataset}\x1f{name}\x1f{joined}".encode()).hexdigest()
+    return sha1(f"{dataset}\x1f{name}\x1f{joined}".encode()).hexdigest()
 
 
 def _mapped_statements(rows: RowBatch, ctx: Context, errors: Errors) -> pa.Table:
@@ -240,9 +269,7 @@ def _mapped_statements(rows: RowBatch, ctx: Context, errors: Errors) -> pa.Table
         roles = row_roles if entity.role is None and not entity.role_column else None
         roles = roles or _roles(entity, rows, ctx, errors)
         own = ids[entity.name]
-        for i, entity_id in enumerate(own):
-            if entity_id is not None:
-                builder.identity(entity_id, entity.schema, roles[i], rows.lines[i])
+        builder.identities(own, entity.schema, roles, rows.lines)
         for p in entity.properties:
             if p.prop == MRZ:
                 _mrz_statements(entity, rows, own, roles, p.columns, builder)
@@ -345,7 +372,23 @@ def _mrz_statements(
     builder: _Builder,
 ) -> None:
     ctx = builder.ctx
-    has_birth_date = entity.schema == "Passport"
+    number_prop = "passportNumber" if entity.schema == "Passport" else "number"
+    # Where the zone's issuer is no ISO country (specimens say UTO), the mapped one.
+    mapped_countries = _countries(entity, number_prop, rows) or [None] * len(rows)
+    found: dict[str, tuple[list, list, list, list, list]] = {}  # type: ignore[type-arg]
+
+    def add(
+        prop: str, entity_id: str, result: Normalised, original: str | None, i: int
+    ):  # type: ignore[no-untyped-def]
+        ids_, results, originals, roles_, lines = found.setdefault(
+            prop, ([], [], [], [], [])
+        )
+        ids_.append(entity_id)
+        results.append(result)
+        originals.append(original)
+        roles_.append(roles[i])
+        lines.append(rows.lines[i])
+
     for column in columns:
         for i, text in enumerate(rows.columns[column]):
             entity_id = ids[i]
@@ -364,52 +407,54 @@ def _mrz_statements(
                     )
                 )
                 continue
-            number = normalise_document(zone.number, zone.country)
-            flagged = Normalised(
-                number.value, number.key, tuple(sorted({*number.flags, *zone.flags}))
+            number = normalise_document(
+                zone.number, zone.country or mapped_countries[i]
             )
-            prop = "passportNumber" if entity.schema == "Passport" else "number"
-            builder._row(
+            flags = tuple(sorted({*number.flags, *zone.flags}))
+            add(
+                number_prop,
                 entity_id,
-                entity.schema,
-                prop,
-                "identifier",
-                flagged,
+                Normalised(number.value, number.key, flags),
                 text,
-                roles[i],
-                rows.lines[i],
-                kind="document",
+                i,
             )
-            extra = [
-                ("country", zone.country.lower() if zone.country else None, "country"),
-                (
-                    "namesMentioned",
-                    f"{zone.given_names} {zone.surname}".strip(),
-                    "name",
-                ),
-            ]
-            if has_birth_date:
-                extra.append(("birthDate", zone.birth_date, "date"))
-            for prop_name, value, prop_type in extra:
-                if value:
-                    builder._row(
-                        entity_id,
-                        entity.schema,
-                        prop_name,
-                        prop_type,
-                        Normalised(value, None),
-                        None,
-                        roles[i],
-                        rows.lines[i],
-                    )
+            if zone.country:
+                add(
+                    "country",
+                    entity_id,
+                    Normalised(zone.country.lower(), None),
+                    None,
+                    i,
+                )
+            names = f"{zone.given_names} {zone.surname}".strip()
+            if names:
+                add("namesMentioned", entity_id, Normalised(names, None), None, i)
+            if zone.birth_date and entity.schema == "Passport":
+                add("birthDate", entity_id, Normalised(zone.birth_date, None), None, i)
+    for prop, (ids_, results, originals, roles_, lines) in found.items():
+        rule = property_rule(entity.schema, prop)
+        builder.add(
+            schema=entity.schema,
+            prop=prop,
+            prop_type=rule.prop_type,
+            kind=rule.kind if prop == number_prop else None,
+            entity_ids=ids_,
+            results=results,
+            originals=originals,
+            roles=roles_,
+            lines=lines,
+        )
 
 
 def _ftm_statements(batch: EntityBatch, ctx: Context, errors: Errors) -> pa.Table:
     builder = _Builder(ctx, errors)
     role = ctx.provenance.role
     groups: dict[tuple[str, str], tuple[list, list, list, list]] = {}  # type: ignore[type-arg]
+    identities: dict[str, tuple[list, list]] = {}  # type: ignore[type-arg]
     for line, entity_id, schema, properties in batch.entities:
-        builder.identity(entity_id, schema, role, line)
+        same_schema = identities.setdefault(schema, ([], []))
+        same_schema[0].append(entity_id)
+        same_schema[1].append(line)
         country = (properties.get("country") or [None])[0]
         for prop, values in properties.items():
             ids, vals, lines, countries = groups.setdefault(
@@ -420,6 +465,8 @@ def _ftm_statements(batch: EntityBatch, ctx: Context, errors: Errors) -> pa.Tabl
                 vals.append(value.strip() or None)
                 lines.append(line)
                 countries.append(country)
+    for schema, (ids, lines) in identities.items():
+        builder.identities(ids, schema, [role] * len(ids), lines)
     for (schema, prop), (ids, vals, lines, countries) in groups.items():
         builder.column(
             schema=schema,

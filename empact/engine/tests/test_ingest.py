@@ -323,3 +323,21 @@ def test_formula_cells_are_rejected(tmp_path):
     assert rejection(path) == [
         (2, "B", "a formula; paste the values instead (formulas are not imported)")
     ]
+
+
+def test_statement_ids_are_followthemoney_keys(tmp_path):
+    from followthemoney.statement import Statement
+
+    result = ingest(
+        DATA / "people.csv",
+        provenance=make_provenance(),
+        out_dir=tmp_path,
+        mapping=MAPPING,
+    )
+    rows = read_statements(result.path).to_pylist()
+    expected = [
+        Statement.make_key(r["dataset"], r["entity_id"], r["prop"], r["value"], False)
+        for r in rows
+    ]
+    assert [r["id"] for r in rows] == expected
+    assert len(set(expected)) == len(rows)
