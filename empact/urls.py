@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("empact.reporting.urls")),
     path("", include("empact.reporting.dashboard_urls")),
     path("", include("empact.reports.urls")),
+    path("", include("empact.reports.crossmatch_urls")),
     path("", include("empact.reporting.jad_urls")),
     path(
         "login/",

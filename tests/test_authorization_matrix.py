@@ -261,6 +261,7 @@ TABLE: dict[str, Access] = {
     "analysis:decide_release": Access(
         frozenset({"participant", "nec"}), method="post", data={"grant": "yes"}
     ),
+    "crossmatch:report": Access(HIT_READERS, refused="forbidden"),
     "analysis:retention": Access(frozenset({"auditor"}), refused="forbidden"),
     "analysis:keep_dataset": Access(
         frozenset({"auditor"}), method="post", refused="forbidden"
