@@ -116,43 +116,62 @@ def crossmatch_sql(
         FROM ids GROUP BY kind, key
         HAVING count(DISTINCT contributor) > 1
     ),
-    shared AS (
+    shared AS MATERIALIZED (
         SELECT ids.*, s.hot FROM ids JOIN shared_keys s USING (kind, key)
     ),
     small AS (SELECT * FROM shared WHERE NOT hot),
     hot AS (SELECT * FROM shared WHERE hot),
     representatives AS (
         SELECT kind, key, dataset, min(entity_id) AS entity_id,
-               any_value(contributor) AS contributor,
-               max(handling) AS handling, any_value(role) AS role
+               arg_min(contributor, entity_id) AS contributor,
+               arg_min(handling, entity_id) AS handling,
+               arg_min(role, entity_id) AS role
         FROM hot GROUP BY kind, key, dataset
     ),
-    matches AS (
-        SELECT l.entity_id AS a, r.entity_id AS b, l.kind, l.key,
-               l.contributor AS a_contributor, r.contributor AS b_contributor,
+    matches AS MATERIALIZED (
+        SELECT l.entity_id AS left_id, r.entity_id AS right_id,
+               l.kind || ':' || l.key AS reason,
+               l.contributor AS lc, r.contributor AS rc,
                {handling} AS handling, false AS capped
         FROM small l JOIN small r
           ON l.kind = r.kind AND l.key = r.key AND l.entity_id < r.entity_id
         WHERE {may_compare}
         UNION ALL
-        SELECT l.entity_id, r.entity_id, l.kind, l.key,
-               l.contributor, r.contributor, {handling}, true
+        -- two representatives meet twice (each as the other's): DISTINCT
+        SELECT DISTINCT least(l.entity_id, r.entity_id),
+               greatest(l.entity_id, r.entity_id),
+               l.kind || ':' || l.key,
+               CASE WHEN l.entity_id < r.entity_id
+                    THEN l.contributor ELSE r.contributor END,
+               CASE WHEN l.entity_id < r.entity_id
+                    THEN r.contributor ELSE l.contributor END,
+               {handling}, true
         FROM hot l JOIN representatives r
           ON l.kind = r.kind AND l.key = r.key AND l.entity_id <> r.entity_id
         WHERE {may_compare}
+    ),
+    -- Nearly every pair shares one identifier: min and max give its reasons
+    -- cheaply, and only pairs sharing three or more build a list.
+    grouped AS (
+        SELECT left_id, right_id, lc, rc, count(*) AS n,
+               min(reason) AS first_reason, max(reason) AS last_reason,
+               max(handling) AS handling, bool_and(capped) AS capped
+        FROM matches GROUP BY left_id, right_id, lc, rc
+    ),
+    many AS (
+        SELECT left_id, right_id,
+               array_to_string(list_sort(list(reason)), '; ') AS reasons
+        FROM matches
+        SEMI JOIN (SELECT left_id, right_id FROM grouped WHERE n > 2)
+            USING (left_id, right_id)
+        GROUP BY left_id, right_id
     )
-    SELECT least(a, b) AS left_id, greatest(a, b) AS right_id,
-           1.0::DOUBLE AS score,
-           string_agg(DISTINCT kind || ':' || key, '; '
-                      ORDER BY kind || ':' || key) AS reason,
-           any_value(CASE WHEN a < b THEN a_contributor ELSE b_contributor END)
-               AS left_contributor,
-           any_value(CASE WHEN a < b THEN b_contributor ELSE a_contributor END)
-               AS right_contributor,
-           max(handling) AS handling,
-           bool_and(capped) AS capped
-    FROM matches
-    GROUP BY least(a, b), greatest(a, b)
+    SELECT left_id, right_id, 1.0::DOUBLE AS score,
+           CASE n WHEN 1 THEN first_reason
+                  WHEN 2 THEN first_reason || '; ' || last_reason
+                  ELSE many.reasons END AS reason,
+           lc AS left_contributor, rc AS right_contributor, handling, capped
+    FROM grouped LEFT JOIN many USING (left_id, right_id)
     """  # noqa: S608 - names are checked, values come from constants
 
 
