@@ -13,7 +13,8 @@ each step the database must equal the model. Invariants:
 - a refusal always names an applicable reason, never a bare "locked";
 - accepted values change only through an approved amendment;
 - the OA dashboard's accepted and pending figures equal a recomputation from the
-  model's accepted and submitted values.
+  model's accepted and submitted values and Joint Action Day results, each result
+  counted once although its JAD is linked to KPI 1.1a's OA and to OA 1.3.
 """
 
 from collections import Counter, defaultdict
@@ -41,11 +42,12 @@ from empact.audit.models import AuditEntry
 from empact.errors import UserError
 from empact.plans.models import KPI
 from empact.plans.tests.factories import make_organisation, make_plan
-from empact.reporting import dashboards, services
+from empact.reporting import dashboards, jads, services
 from empact.reporting.models import (
     ActivityStatus,
     AmendmentRequest,
     Contribution,
+    JADResult,
     KPIValue,
     ReportingPeriod,
     Transition,
@@ -90,6 +92,7 @@ EVERY_STEP = {
     "amendment.requested",
     "amendment.approved",
     "amendment.rejected",
+    "jadresult.recorded",
 }
 CONTRIBUTION_STATES = {"draft", "submitted", "accepted"}
 AMENDMENT_STATES = {"pending", "approved", "rejected"}
@@ -149,6 +152,7 @@ class World:
     activities: list
     orgs: dict
     users: dict[str, User]
+    jad: object  # linked to OA 1.1 and 1.3, each counting its arrests in KPI a
 
 
 def make_world() -> World:
@@ -173,7 +177,21 @@ def make_world() -> World:
             RoleAssignment.objects.create(user=users[name], role=role, **scope)
     kpis = {k.kind: k for k in action.kpis.all()}
     assert set(kpis) == {KPI.Kind.COUNT, KPI.Kind.PERCENTAGE}, kpis
-    return World(plan, action, kpis, list(action.activities.all()), orgs, users)
+    linked = [action, plan.actions.get(ref="1.3")]
+    jad = jads.plan_jad(
+        plan,
+        name="JAD MODEL",
+        starts=date(2024, 3, 10),
+        ends=date(2024, 3, 12),
+        actions=linked,
+        lead=orgs["IT"],
+        participants=[orgs["FR"], orgs["NL"]],
+        actor=users["driver"],
+    )
+    for oa in linked:
+        jads.map_kpi(oa.kpis.get(letter="a"), measure="arrests", actor=users["driver"])
+    activities = list(action.activities.all())
+    return World(plan, action, kpis, activities, orgs, users, jad)
 
 
 @dataclass
@@ -228,6 +246,7 @@ class ReportingWorkflow(RuleBasedStateMachine):
             for code in EDITORS
         }
         self.amendments: list[dict] = []  # pk, org, state, values, narrative
+        self.jad_results: dict[str, Decimal] = {}  # arrests by organisation
         self.changed_values = False  # since the dashboard was last checked
 
     def teardown(self) -> None:
@@ -365,6 +384,24 @@ class ReportingWorkflow(RuleBasedStateMachine):
             self.review(org, RIGHT, step, "evidence missing", False)
         else:
             self.step_period(RIGHT, RIGHT)
+
+    @rule(org=st.sampled_from(sorted(EDITORS)), value=st.integers(0, 500))
+    def record_jad_result(self, org, value):
+        recorded = self._attempt(
+            lambda: jads.record_jad_result(
+                self.world.jad,
+                self.world.orgs[org],
+                measure="arrests",
+                value=value,
+                actor=self._user(EDITORS[org]),
+            ),
+            may=True,
+            reasons=[],
+            audited="jadresult.recorded",
+            transitions=0,
+        )
+        if recorded:
+            self.jad_results[org] = Decimal(value)
 
     # Hypothesis draws rules uniformly: two more doors to the usual course
     # make reaching the lock and the amendments likely within STEPS steps.
@@ -524,6 +561,9 @@ class ReportingWorkflow(RuleBasedStateMachine):
         found = dict(amendments.values_list("pk", "state"))
         assert set(found.values()) <= AMENDMENT_STATES
         assert found == {a["pk"]: a["state"] for a in self.amendments}
+        results = JADResult.objects.filter(jad=self.world.jad)
+        arrests = dict(results.values_list("organisation__code", "value"))
+        assert arrests == self.jad_results
 
     # How an attempt is judged ---------------------------------------------------
 
@@ -659,6 +699,8 @@ class ReportingWorkflow(RuleBasedStateMachine):
             for c in self.contributions.values()
             if c.state == state and kpi.pk in c.values
         ]
+        if state == "accepted" and kpi.kind == KPI.Kind.COUNT:
+            values += self.jad_results.values()  # once each, as accepted amounts
         total = sum(values, Decimal(0))
         if kpi.kind != KPI.Kind.PERCENTAGE:
             return total, len(values)
