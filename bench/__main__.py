@@ -11,12 +11,13 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench import dashboard, plan_import, reports  # noqa: E402
+from bench import dashboard, matching, plan_import, reports  # noqa: E402
 
 BENCHMARKS = {
     "plan_import": plan_import.run,
     "dashboard": dashboard.run,
     "reports": reports.run,
+    "matching": matching.run,
 }
 
 
