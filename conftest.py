@@ -1,6 +1,15 @@
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def analysis_store(tmp_path_factory):
+    """The analysis store of every test is a temporary folder, never var/."""
+    from django.conf import settings
+
+    settings.EMPACT_ANALYSIS_DIR = tmp_path_factory.mktemp("analysis-store")
+    return settings.EMPACT_ANALYSIS_DIR
+
+
 @pytest.fixture
 def member(db):
     """A user of a participating organisation (healthchecks' Alice)."""

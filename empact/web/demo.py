@@ -18,6 +18,7 @@ from empact.plans.defaults import DEFAULT_PLAN_FILE
 from empact.plans.models import Action, Plan
 from empact.plans.planfile import read_plan_file
 from empact.plans.services import import_plan
+from empact.web.demo_analysis import load_demo_analysis
 from empact.web.demo_reporting import load_demo_reporting
 
 # Demo only: these passwords are printed on the console and in the README.
@@ -107,6 +108,9 @@ def load_demo() -> list[str]:
     made = load_demo_reporting(plan, driver=driver, password=DEMO_PASSWORD)
     if made:
         done.append(f"{made} synthetic contributions in 2024-H1 and 2024-H2")
+    analyst = User.objects.get(username="analyst.europol")
+    if load_demo_analysis(analyst=analyst):
+        done.append("6 synthetic analysis datasets, cross-matched")
     return done
 
 

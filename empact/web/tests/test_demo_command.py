@@ -5,6 +5,7 @@ from django.core.management import CommandError, call_command
 
 from empact.accounts import permissions
 from empact.accounts.models import RoleAssignment, User
+from empact.analysis.models import Dataset, Hit
 from empact.audit.verify import verify
 from empact.plans.models import KPI, Action, Plan, PlanVersion
 from empact.reporting.models import Contribution, ReportingPeriod
@@ -44,6 +45,9 @@ def test_demo_loads_everything_once_then_is_a_no_op(settings):
     )
     assert "http://127.0.0.1:8000/" in first and "demo-empact-2024" in first
     assert loaded == (1, 26, 102, 1, 252, 2)
+    assert "6 synthetic analysis datasets, cross-matched" in first
+    assert Dataset.objects.filter(purpose__startswith="[SYNTHETIC").count() == 6
+    assert Hit.objects.exists()
     assert second.strip() == "demo: already loaded, nothing to do"
     assert counts() == loaded
     assert verify().ok
