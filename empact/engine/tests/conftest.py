@@ -24,6 +24,14 @@ DJANGO_FIXTURES = {
 }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def analysis_store():
+    """Overrides the root conftest's fixture of this name, which points Django's
+    settings at a temporary folder: the engine has no settings, and its tests must
+    run with `-p no:django`."""
+    return None
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
         if "empact/engine/tests" not in str(item.path).replace("\\", "/"):
