@@ -1,9 +1,9 @@
-"""The dashboards' repeated cells, written in Python rather than as included
-templates: the plan dashboard has one row per KPI (a hundred or more), each with a
-target and a cell per year and for the whole period, and rendering these as
-template partials was most of the page's time (see BENCHMARKS.md, dashboard).
-Every value is escaped with `_escape`, as a template would escape it; plain
-f-strings rather than format_html, which costs several times more per value."""
+"""The dashboards' repeated rows and cells, written in Python rather than as
+included templates: the plan dashboard has a row per KPI (a hundred or more), each
+with a target and a cell per year and for the whole period, and rendering these
+with template partials was most of the page's time (see BENCHMARKS.md,
+dashboard). Every value is escaped with `_escape`, as a template would escape it;
+plain f-strings rather than format_html, which costs several times more a value."""
 
 from functools import lru_cache
 from html import escape
@@ -51,7 +51,6 @@ def _badge(status: Status, reason: str) -> SafeString:
     return SafeString(badge)
 
 
-@register.filter
 def scope_cell(cell) -> SafeString:
     """One KPI in one scope on the plan dashboard (`cell`: dashboards.ScopeFigures):
     the accepted figure, of its target when it has one, then the status."""
@@ -87,7 +86,6 @@ def action_rows(action_row, plan) -> SafeString:
     return SafeString(heading + rows)
 
 
-@register.filter
 def kpi_row(row, action) -> SafeString:
     """A KPI's row on the plan dashboard (`row`: dashboards.KPIRow of `action`):
     letter, indicator, target, a cell per year and for the whole period, then
