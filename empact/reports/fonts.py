@@ -1,5 +1,6 @@
-"""The vendored font, one place for every format: pages and PDFs load it through
-fonts.css, charts draw with the same files, DOCX names the same family."""
+"""The vendored font, in one place: pages and PDFs load it through fonts.css and
+charts draw with the same files. DOCX keeps Word's own theme fonts, since the
+people who edit it may not have this one installed."""
 
 from pathlib import Path
 

@@ -278,6 +278,26 @@ def _fact_sheet(document: WordDocument, report: FactSheet) -> None:
             figures.country_chart(report.countries).png,
             "Operational actions each country takes part in",
         )
+        document.table(
+            [
+                Column("Country or body", 6),
+                Column("Organisations", 2.6, numeric=True),
+                Column("OAs", 2, numeric=True),
+                Column("Leading", 2, numeric=True),
+                Column(f"Contributions {report.scope}", 4.4, numeric=True),
+            ],
+            [
+                (
+                    f"{c.name} ({c.code})",
+                    f"{c.organisations:,}",
+                    f"{c.actions:,}",
+                    f"{c.leads:,}",
+                    f"{c.contributions:,}",
+                )
+                for c in report.countries
+            ],
+            "Participation by country",
+        )
 
 
 def _day(value) -> str:

@@ -104,6 +104,8 @@ def test_fact_sheet_lists_each_headline_with_its_value(reports, documents):
         assert headline.label in cells
         assert content.written(headline.value) in cells
     assert len(documents["factsheet"].inline_shapes) == 2  # goals, countries
+    for country in reports["factsheet"].countries:
+        assert f"{country.name} ({country.code})" in cells
 
 
 def test_draft_carries_the_mark_and_watermark_on_every_page_and_final_does_not(
