@@ -187,6 +187,13 @@ class LinkageConfig:
     prior_recall: float = 0.6
     blocking_rules: tuple[str, ...] = BLOCKING_RULES
     comparisons: tuple[Comparison, ...] = COMPARISONS
+    # Columns of each EM pass's blocking. Same-name strangers share a name's
+    # sound and often a nationality; adding the country of residence keeps them
+    # from passing as matches whose dates of birth disagree.
+    em_blocks: tuple[tuple[str, ...], ...] = (
+        ("name_sound", "country"),
+        ("birth_date",),
+    )
 
 
 def gamma_value(comparison: Comparison, index: int) -> int:
@@ -294,7 +301,7 @@ def trained_linker(
         max_pairs=config.u_pairs, seed=config.seed
     )
     # Each EM pass trains the comparisons its blocking rule does not fix.
-    for rule in (block_on("name_sound"), block_on("birth_date")):
+    for rule in (block_on(*columns) for columns in config.em_blocks):
         try:
             training.estimate_parameters_using_expectation_maximisation(rule)
         except ValueError as error:
@@ -331,7 +338,9 @@ def link_persons(
     )
     sql = pairs_sql(predictions.physical_name, persons, config, allowed, where, con)
     con.execute(f"CREATE OR REPLACE TABLE {into} AS {sql}")
-    predictions.drop_table_from_database_and_remove_from_cache()
+    # Splink's intermediate tables (blocked pairs, predictions) would otherwise
+    # stay in the caller's connection; the trained model stays in the linker.
+    linker.table_management.invalidate_cache()
     return con.table(into)
 
 
