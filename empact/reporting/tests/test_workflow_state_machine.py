@@ -30,7 +30,6 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
-    initialize,
     invariant,
     precondition,
     rule,
@@ -61,8 +60,10 @@ pytestmark = pytest.mark.django_db
 # larger budget is marked slow.
 EXAMPLES, EXAMPLES_SLOW, STEPS = 30, 100, 50
 TODAY = date(2024, 5, 2)
-DEADLINE = date(2024, 7, 15)
-AFTER_DEADLINE = date(2024, 7, 16)
+# Far off, so that starting a contribution (which asks the real date) is never
+# late; the machine's own today passes it by a rule.
+DEADLINE = date(2099, 12, 31)
+AFTER_DEADLINE = date(2100, 1, 1)
 ACTORS = ("officer", "other", "clerk", "leader", "driver", "support", "outsider")
 # Mostly the one who may act (sampled_from draws uniformly, so repeats weigh),
 # so that sequences get somewhere.
@@ -235,7 +236,8 @@ class ReportingWorkflow(RuleBasedStateMachine):
         self.period = services.create_period(
             w.plan, 2024, 1, deadline=DEADLINE, actor=w.users["driver"]
         )
-        self.period_state = "planned"
+        services.step_period(self.period, "open", actor=w.users["driver"])
+        self.period_state = "open"  # drafts start only in an open period
         self.contributions = {
             code: Model(
                 services.start_contribution(
@@ -254,12 +256,6 @@ class ReportingWorkflow(RuleBasedStateMachine):
         self._example.__exit__(None, None, None)
 
     # Rules -------------------------------------------------------------------
-
-    @initialize(open_it=st.sampled_from([True, True, True, False]))
-    def most_periods_start_open(self, open_it):
-        if open_it:
-            services.step_period(self.period, "open", actor=self._user("driver"))
-            self.period_state = "open"
 
     @rule(
         org=st.sampled_from(sorted(EDITORS)),
@@ -642,7 +638,7 @@ class ReportingWorkflow(RuleBasedStateMachine):
             "locked": ["is locked by the driver; ask for an amendment"],
         }.get(self.period_state, [])
         if self.today > DEADLINE:
-            reasons.append("deadline of 2024-H1 (15 July 2024) has passed")
+            reasons.append(f"deadline of 2024-H1 ({DEADLINE:%d %B %Y}) has passed")
         if c.state == "accepted":
             reasons.append("already accepted by the action leader")
         if c.state == "submitted":

@@ -1,8 +1,9 @@
 """T-10: property tests of the XLSX upload. Hypothesis writes workbooks as people
 and programs do: every input cell may get a number, text (formula-like, control
 characters that XML can hold, right-to-left marks, 20,000 characters), a
-formula, a DDE string, a boolean or a date; sheets may be missing, rows moved or
-added, the metadata changed; some files are not workbooks at all.
+formula, a DDE string, a boolean or a date; sheets may be missing, columns
+deleted or inserted, rows moved or added, the metadata changed; some files are
+not workbooks at all.
 
 A small oracle says what each workbook must give. Then the upload is either
 accepted with exactly the values written, or refused with every problem naming
@@ -173,6 +174,8 @@ STRUCTURE = st.sampled_from(
         "drop Metadata",
         "rename Activities",
         "move KPI row",
+        "drop the Value column",
+        "insert a column in Activities",
         "entry below KPIs",
         "entry below Activities",
         "old version",
@@ -265,6 +268,17 @@ def build(template: bytes, cells: dict, structure: str | None, expect: Expect):
         book["KPIs"]["A2"] = "b"
         expect.problems = [p for p in expect.problems if not p[0].startswith("KPIs!")]
         expect.problems.append(("KPIs!A2", "expected KPI a here"))
+    elif structure == "drop the Value column":
+        # Nothing of the sheet is read: its cells would land in other fields.
+        book["KPIs"].delete_cols(6)
+        expect.problems = [p for p in expect.problems if not p[0].startswith("KPIs!")]
+        expect.problems.append(("KPIs!F1", "expected the column 'Value' here"))
+    elif structure == "insert a column in Activities":
+        book["Activities"].insert_cols(2)
+        expect.problems = [
+            p for p in expect.problems if not p[0].startswith("Activities!")
+        ]
+        expect.problems.append(("Activities!B1", "expected the column 'Activity'"))
     elif structure in ("entry below KPIs", "entry below Activities"):
         sheet = structure.split()[-1]
         book[sheet]["B9"] = "an extra line"

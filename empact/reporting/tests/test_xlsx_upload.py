@@ -38,8 +38,9 @@ def make_open_contribution() -> Setup:
     plan = make_plan()
     driver = User.objects.create_user("dora", organisation=make_organisation("DE"))
     RoleAssignment.objects.create(user=driver, role="driver", plan=plan)
+    # A deadline far off: starting a draft asks the real date, uploads use TODAY.
     period = services.create_period(
-        plan, 2024, 1, deadline=date(2024, 7, 31), actor=driver
+        plan, 2024, 1, deadline=date(2099, 12, 31), actor=driver
     )
     services.step_period(period, "open", actor=driver)
     italy = make_organisation("IT")
@@ -229,5 +230,27 @@ def test_a_refused_cell_does_not_hide_the_problems_of_the_other_cells(setup):
         "text itself",
         "KPIs!F2: KPI a: '-3' is negative; report what was achieved, 0 or more",
         "KPIs!G3: KPI b: the weight must be a number above 0",
+    ]
+    assert KPIValue.objects.count() == 0
+
+
+def test_a_workbook_whose_columns_moved_is_refused_rather_than_misread(setup):
+    """Regression: with the Value column deleted, the weight was saved as the
+    value (87.5 lost, 40 saved) and nothing was said."""
+    book = load_workbook(
+        BytesIO(
+            fill(write_template(setup.contribution), {"KPIs!F3": 87.5, "KPIs!G3": 40})
+        )
+    )
+    book["KPIs"].delete_cols(6)
+    out = BytesIO()
+    book.save(out)
+
+    with pytest.raises(UserError) as raised:
+        upload(setup, out.getvalue())
+
+    assert raised.value.problems == [
+        "KPIs!F1: expected the column 'Value' here, found 'Weight'; columns must "
+        "not be moved, added or removed: download a fresh template"
     ]
     assert KPIValue.objects.count() == 0

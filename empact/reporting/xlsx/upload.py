@@ -25,8 +25,12 @@ from empact.reporting.services import StatusInput, ValueInput
 from empact.reporting.xlsx.inspect import Limits, limits_from_settings, workbook_refusal
 from empact.reporting.xlsx.template import (
     ACTIVITY_COLUMNS,
+    ACTIVITY_HEADERS,
+    ACTIVITY_INPUTS,
     FIRST_ROW,
     KPI_COLUMNS,
+    KPI_HEADERS,
+    KPI_INPUTS,
     METADATA_KEYS,
     STATUS_LABELS,
     WEIGHTED_KINDS,
@@ -108,10 +112,15 @@ def _read_book(book, contribution):
             problems,
         )
     reader = _Reader()
-    values = reader.kpis(book["KPIs"], list(contribution.action.kpis.all()))
-    statuses = reader.activities(
-        book["Activities"], list(contribution.action.activities.all())
-    )
+    # A sheet whose columns moved is not read: its cells would land in the
+    # wrong fields (a deleted Value column puts the weight in its place).
+    values, statuses = {}, {}
+    if reader.has_columns(book["KPIs"], KPI_HEADERS + KPI_INPUTS):
+        values = reader.kpis(book["KPIs"], list(contribution.action.kpis.all()))
+    if reader.has_columns(book["Activities"], ACTIVITY_HEADERS + ACTIVITY_INPUTS):
+        statuses = reader.activities(
+            book["Activities"], list(contribution.action.activities.all())
+        )
     narrative = reader.text(_cells(book["Narrative"], 2, 2, 1, 1)[0][0])  # A2
     if reader.problems:
         # Also what the service would refuse, so that one upload lists every
@@ -189,6 +198,21 @@ class _Reader:
 
     def __init__(self) -> None:
         self.problems: list[str] = []
+
+    def has_columns(self, sheet, headers) -> bool:
+        """Whether row 1 holds the template's headers; else a problem naming the
+        first column that differs."""
+        row = _cells(sheet, 1, 1, 1, len(headers))[0]
+        for cell, expected in zip(row, headers, strict=True):
+            given = "" if cell.is_empty else str(cell.value).strip()
+            if given != expected:
+                self.problems.append(
+                    f"{cell.where}: expected the column {expected!r} here, found "
+                    f"{given or 'nothing'!r}; columns must not be moved, added or "
+                    "removed: download a fresh template"
+                )
+                return False
+        return True
 
     def kpis(self, sheet, kpis) -> dict[int, ValueInput]:
         values = {}
