@@ -1,12 +1,13 @@
 """What the reports count: accepted values of locked periods in a final, pending
 ones too in a draft, and Joint Action Day results once."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from empact.accounts.models import Participation, RoleAssignment, User
 from empact.errors import UserError
@@ -16,6 +17,8 @@ from empact.reports import content
 from empact.reports.tests.factories import report_value
 
 pytestmark = pytest.mark.django_db
+# Open for reports whatever the real date (a start is refused after it).
+DEADLINE = timezone.localdate() + timedelta(days=30)
 TODAY = date(2025, 3, 1)
 
 
@@ -33,7 +36,7 @@ def world(db):
     driver = _user("driver", make_organisation("DE"), "driver", plan=plan)
     leader = _user("leader", make_organisation("IT"), "action_leader", action=action)
     h1, h2 = (
-        services.create_period(plan, 2024, half, deadline=TODAY, actor=driver)
+        services.create_period(plan, 2024, half, deadline=DEADLINE, actor=driver)
         for half in (1, 2)
     )
     services.step_period(h1, "open", actor=driver)

@@ -2,13 +2,14 @@
 what is refused and why, and the disclosure in the audit log."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.http import Http404
 from django.urls import reverse
+from django.utils import timezone
 
 from empact.accounts.models import Participation, RoleAssignment, User
 from empact.accounts.tests.helpers import sign_in
@@ -19,6 +20,8 @@ from empact.reporting import services
 from empact.reports.exports import produce_report
 
 pytestmark = pytest.mark.django_db
+# Open for reports whatever the real date (a start is refused after it).
+DEADLINE = timezone.localdate() + timedelta(days=30)
 TODAY = date(2024, 7, 20)
 NARRATIVE = 'Kick-off held in Rome <b>with</b> =HYPERLINK("http://x","y")'
 
@@ -46,7 +49,7 @@ def world(db):
         if role:
             RoleAssignment.objects.create(user=people[name], role=role, **scope)
     driver = people["driver"]
-    h1 = services.create_period(plan, 2024, 1, deadline=TODAY, actor=driver)
+    h1 = services.create_period(plan, 2024, 1, deadline=DEADLINE, actor=driver)
     services.step_period(h1, "open", actor=driver)
     contribution = services.start_contribution(fr, action, h1, actor=people["officer"])
     kpi = action.kpis.order_by("letter").first()
@@ -69,7 +72,7 @@ def world(db):
         )
     services.step_period(h1, "close", actor=driver)
     services.step_period(h1, "lock", actor=driver)
-    h2 = services.create_period(plan, 2024, 2, deadline=TODAY, actor=driver)
+    h2 = services.create_period(plan, 2024, 2, deadline=DEADLINE, actor=driver)
     services.step_period(h2, "open", actor=driver)
     return {"plan": plan, "people": people}
 
