@@ -6,12 +6,16 @@ the Django suite cannot slip in.
 
 import pytest
 
+# The fixtures a test would ask for; pytest-django's own autouse plumbing
+# (django_db_blocker and the like) is in every test's closure and says nothing.
 DJANGO_FIXTURES = {
     "db",
     "transactional_db",
-    "django_db_setup",
-    "django_db_blocker",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
     "client",
+    "async_client",
+    "mailoutbox",
     "admin_client",
     "admin_user",
     "rf",
