@@ -7,7 +7,7 @@ platform's records of it.
 
 import os
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.db import transaction
@@ -80,6 +80,8 @@ def ingest_dataset(
     except InputError as error:
         raise UserError(str(error)) from None
     try:
+        if result.unchanged:
+            _adopt(result.path)
         with transaction.atomic():
             dataset = Dataset.objects.create(
                 name=name,
@@ -111,6 +113,29 @@ def ingest_dataset(
         store.remove(name)  # the file without its record would be held unaccounted
         raise
     return dataset, True
+
+
+def remove_leftovers(*, now: datetime, actor_name: str = "system") -> list[str]:
+    """Remove what the analysis store holds that no dataset record names and that
+    has not been touched for a day: what interrupted imports left (store.py).
+    Audited first, as an erasure: if the entry cannot be written, nothing goes."""
+    live = set(Dataset.objects.filter(erased_at=None).values_list("name", flat=True))
+    found = store.leftovers(live, before=(now - store.LEFTOVER_AGE).timestamp())
+    if not found:
+        return []
+    names = [path.name for path in found]
+    with transaction.atomic():
+        record(
+            "analysis.leftovers_removed",
+            actor=None,
+            actor_name=actor_name,
+            operation="erasure",
+            why="no dataset record names them: left by interrupted imports",
+            extra={"files": names},
+        )
+    for path in found:
+        store.discard(path)
+    return names
 
 
 def run_crossmatch(
@@ -305,6 +330,19 @@ def _already_imported(existing: Dataset, given: Contribution) -> tuple[Dataset, 
             f"{existing.handling}, not {given.handling}"
         )
     return existing, False
+
+
+def _adopt(path: Path) -> None:
+    """The same bytes, mapping and provenance published without a record: this
+    import, killed before its record committed. The file is whole (published by
+    one rename), so it becomes the dataset's; touched so that retention, which
+    removes day-old files no record names, does not take it meanwhile."""
+    try:
+        os.utime(path)
+    except OSError:
+        raise UserError(
+            f"{path.name} left the analysis store during the import; run it again"
+        ) from None
 
 
 def _provenance(given: Contribution, name: str) -> Provenance:

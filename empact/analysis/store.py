@@ -4,8 +4,16 @@ Nothing else is kept there: the DuckDB database of a cross-match run lives in me
 for the run, and hits are rows in the platform's database. So erasing a dataset is
 deleting its file and its rows (services.erase_dataset), with no derived copy left
 behind.
+
+A dataset's record commits after its file is published, so an import killed between
+the two leaves a whole file no record names, and one killed earlier its staging
+folder. Nothing reads them (files are opened by the names of records); the import
+run again adopts the file, and retention removes what is still there a day later
+(`leftovers`).
 """
 
+import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -67,3 +75,35 @@ def remove(name: str) -> bool:
         path.unlink()
         return True
     return False
+
+
+# An import still running has touched its files more recently than this.
+LEFTOVER_AGE = timedelta(days=1)
+
+
+def leftovers(live: set[str], *, before: float) -> list[Path]:
+    """What the store holds besides the files of the `live` datasets, untouched
+    since `before` (a timestamp)."""
+    return sorted(
+        path
+        for path in root().iterdir()
+        if not (path.suffix == ".parquet" and path.stem in live)
+        and _last_touched(path) < before
+    )
+
+
+def discard(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _last_touched(path: Path) -> float:
+    try:
+        times = [path.lstat().st_mtime]
+        if path.is_dir() and not path.is_symlink():
+            times += [p.lstat().st_mtime for p in path.rglob("*")]
+    except OSError:  # changing under our feet: in use
+        return float("inf")
+    return max(times)

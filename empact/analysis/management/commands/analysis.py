@@ -141,6 +141,15 @@ class Command(BaseCommand):
             return
         erased = services.erase_due(today=today, actor_name="cli:retention")
         self.stdout.write(f"{len(erased)} dataset(s) erased")
+        # The scheduled job also clears what interrupted imports left in the store.
+        removed = services.remove_leftovers(
+            now=timezone.now(), actor_name="cli:retention"
+        )
+        if removed:
+            self.stdout.write(
+                f"{len(removed)} leftover(s) of interrupted imports removed from "
+                f"the analysis store: {', '.join(removed)}"
+            )
 
 
 def _as_argument(parser) -> None:
