@@ -166,7 +166,10 @@ QUALIFY row_number() OVER (PARTITION BY id ORDER BY flagged DESC, line, r) > 1
 
 def _publish(staged: Path, target: Path, metadata: dict[str, str], tmp: Path) -> None:
     """Drop repeated statements and publish the rest, in the order they were read."""
-    config = {"memory_limit": "1GB", "temp_directory": str(tmp / "spill")}
+    config: dict[str, str | bool | int | float | list[str]] = {
+        "memory_limit": "1GB",
+        "temp_directory": str(tmp / "spill"),
+    }
     con = duckdb.connect(config=config)
     try:
         con.execute("SET enable_progress_bar = false")

@@ -125,7 +125,7 @@ class _Utf8Lines:
         self.line += 1
         if self.line == 1:
             data = data.removeprefix(codecs.BOM_UTF8)
-        return data.decode("utf-8")
+        return str(data.decode("utf-8"))
 
 
 def _csv_rows(
@@ -197,7 +197,7 @@ def _new_batch(names: list[str]) -> RowBatch:
 def _check_header(
     path: Path, names: list[str], errors: Errors, sheet: str | None
 ) -> bool:
-    problems = []
+    problems: list[tuple[str | int, str]] = []
     for position, name in enumerate(names, start=1):
         if not name:
             problems.append((position, "the header cell is empty"))

@@ -109,14 +109,14 @@ class _Builder:
         lines: Sequence[int],
     ) -> None:
         keep = [i for i, e in enumerate(ids) if e is not None]
-        entity_ids = [ids[i] for i in keep]
+        entity_ids = [e for e in ids if e is not None]
         self.add(
             schema=schema,
             prop="id",
             prop_type="id",
             kind=None,
             entity_ids=entity_ids,
-            results=[Normalised(e, None) for e in entity_ids],  # type: ignore[arg-type]
+            results=[Normalised(e, None) for e in entity_ids],
             originals=[None] * len(keep),
             roles=[roles[i] for i in keep],
             lines=[lines[i] for i in keep],
@@ -379,7 +379,7 @@ def _mrz_statements(
 
     def add(
         prop: str, entity_id: str, result: Normalised, original: str | None, i: int
-    ):  # type: ignore[no-untyped-def]
+    ) -> None:
         ids_, results, originals, roles_, lines = found.setdefault(
             prop, ([], [], [], [], [])
         )
@@ -455,7 +455,7 @@ def _ftm_statements(batch: EntityBatch, ctx: Context, errors: Errors) -> pa.Tabl
         same_schema = identities.setdefault(schema, ([], []))
         same_schema[0].append(entity_id)
         same_schema[1].append(line)
-        country = (properties.get("country") or [None])[0]
+        country = next(iter(properties.get("country") or ()), None)
         for prop, values in properties.items():
             ids, vals, lines, countries = groups.setdefault(
                 (schema, prop), ([], [], [], [])

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 from followthemoney import model
+from followthemoney.types import registry
 
 from empact.engine.normalise import Normalised, normalise_values
 from empact.engine.normalise.countries import country_code, phone_region
@@ -87,9 +88,9 @@ def normalise_column(
     that where the entity's country is unknown.
     """
     kind = rule.kind
-    if kind == "phone" and countries is None:
-        return normalise_values(lambda v: normalise_phone(v, region), values)
     if kind == "phone":
+        if countries is None:
+            return normalise_values(lambda v: normalise_phone(v, region), values)
         return [
             None if v is None else normalise_phone(v, _region(c) or region)
             for v, c in zip(values, countries, strict=True)
@@ -120,7 +121,12 @@ def _country(text: str) -> Normalised:
     return Normalised(code.lower(), None, ())
 
 
-def _key_less(fn):  # type: ignore[no-untyped-def]
+def _gender(text: str) -> Normalised:
+    # FtM's words (male, female, other); anything else is kept as written.
+    return Normalised(registry.gender.clean(text) or " ".join(text.split()), None)
+
+
+def _key_less(fn: Callable[[str], Normalised]) -> Callable[[str], Normalised]:
     def wrapped(text: str) -> Normalised:
         done = fn(text)
         return Normalised(done.value, None, done.flags)
@@ -128,7 +134,7 @@ def _key_less(fn):  # type: ignore[no-untyped-def]
     return wrapped
 
 
-_SIMPLE = {
+_SIMPLE: dict[str, Callable[[str], Normalised]] = {
     "iban": normalise_iban,
     "email": normalise_email,
     "imo": normalise_imo,
@@ -137,6 +143,7 @@ _SIMPLE = {
     "birth_date": normalise_date,
     "date": _key_less(normalise_date),
     "country": _country,
+    "gender": _gender,
     "string": _plain,
     "text": lambda t: Normalised(t.strip(), None),
 }

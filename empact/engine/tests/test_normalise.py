@@ -237,3 +237,9 @@ def test_normalisers_never_raise_and_their_keys_are_stable(text, which):
 def test_the_mrz_parser_never_raises(text):
     zone = parse_mrz(text, collected=COLLECTED)
     assert zone is None or isinstance(zone.failed_checks, tuple)
+
+
+def test_gender_takes_followthemoney_words():
+    rule = property_rule("Person", "gender")
+    done = normalise_column(rule, ["m", "F", "weiblich", "unknown here"])
+    assert [d.value for d in done if d] == ["male", "female", "female", "unknown here"]
