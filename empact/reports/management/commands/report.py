@@ -7,7 +7,9 @@ as that person's disclosure. Exit status 1 with one line for anything refused.
 """
 
 import logging
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
@@ -54,7 +56,7 @@ class Command(BaseCommand):
                 f"--as {as_user} may not produce the plan's reports (the plan's "
                 "drivers and EMPACT support may)"
             ) from None
-        output.write_bytes(export.data)
+        _write_whole(output, export.data)
         draft = " DRAFT" if export.report.draft else ""
         self.stdout.write(
             f"{export.report.title} {export.report.scope}{draft} "
@@ -140,6 +142,30 @@ class _pages_to:
         self.logger.removeHandler(self.handler)
         self.logger.setLevel(self.saved[0])
         self.logger.propagate = self.saved[1]
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write beside `path`, then rename: a command killed half-way leaves the
+    previous file or none at `path`, never a torn report (T-18). The report is
+    readable by its owner only, as the analysis store's files are."""
+    try:
+        fd, partial = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".partial", dir=path.parent
+        )
+    except OSError as e:
+        raise CommandError(f"-o {path}: cannot write there ({e.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(partial, path)
+    except OSError as e:
+        Path(partial).unlink(missing_ok=True)
+        raise CommandError(f"-o {path}: cannot write it ({e.strerror})") from None
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise
 
 
 def _user(username: str) -> User:
