@@ -73,6 +73,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A dataset name is also its statement file's name: no path, no hidden file.
+_DATASET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 HANDLING_CODES = ("H0", "H1", "H2", "H3")
 SOURCE_CODES = ("A", "B", "C", "X")
@@ -184,7 +186,11 @@ def provenance_problems(p: Provenance) -> list[str]:
     """Every reason the provenance is invalid (empty when it is valid)."""
     checks = [
         (bool(p.contributor.strip()), "contributor is empty"),
-        (bool(p.dataset.strip()), "dataset is empty"),
+        (
+            bool(_DATASET.fullmatch(p.dataset)),
+            f"dataset {p.dataset!r} must be 1-128 letters, digits, '.', '_' or '-'"
+            " (it names a file)",
+        ),
         (
             p.handling in HANDLING_CODES,
             f"handling {p.handling!r} is not one of H0, H1, H2, H3",

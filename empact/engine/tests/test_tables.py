@@ -108,3 +108,9 @@ def test_the_strictest_handling_code_wins():
     assert most_restrictive(["H0", "H2", "H1"]) == "H2"
     with pytest.raises(ValueError):
         most_restrictive([])
+
+
+@pytest.mark.parametrize("name", ["", "../etc/passwd", ".hidden", "a/b", "x" * 129])
+def test_a_dataset_name_cannot_leave_its_folder(name):
+    with pytest.raises(ValueError, match="names a file"):
+        Provenance("DE", name, dt.date(2025, 1, 1))
