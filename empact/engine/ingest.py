@@ -11,10 +11,13 @@ same bytes, mapping and provenance is left untouched.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -30,6 +33,9 @@ from empact.engine.statements import Context, statement_tables
 from empact.engine.tables import STATEMENTS, Provenance, file_metadata, statement_file
 
 BATCH_ROWS = 20_000
+STALE_AFTER_S = (
+    6 * 3600
+)  # an import's working files older than this were left by a crash
 MAX_ERRORS = 1_000  # reported; counting goes on so the total is known
 FORMATS = {
     ".csv": "csv",
@@ -77,8 +83,9 @@ def ingest(
     context = Context(provenance, metadata["dataset_version"], path, mapping)
     errors = Errors()
     tables = statement_tables(fmt, path, context, batch_rows, errors)
+    remove_leftovers(target)
     with tempfile.TemporaryDirectory(
-        prefix=".ingest-", dir=_mkdir(target.parent)
+        prefix=f".{target.name}.ingest-", dir=_mkdir(target.parent)
     ) as tmp:
         staged = Path(tmp) / "staged.parquet"
         with pq.ParquetWriter(staged, STATEMENTS) as writer:
@@ -90,6 +97,28 @@ def ingest(
             raise InputRejected(str(path), shown, truncated=len(errors) > MAX_ERRORS)
         _publish(staged, target, metadata, Path(tmp))
     return _result(target, provenance.dataset, metadata, unchanged=False)
+
+
+def remove_leftovers(target: Path, *, older_than: float = STALE_AFTER_S) -> list[Path]:
+    """Remove what an import of `target` killed mid-way left beside it.
+
+    Only leftovers older than `older_than` seconds go, so that a concurrent import
+    of the same dataset keeps its working files.
+    """
+    if not target.parent.is_dir():
+        return []
+    cutoff = time.time() - older_than
+    stale = [
+        p
+        for p in target.parent.glob(f".{glob.escape(target.name)}.*")
+        if p.stat().st_mtime < cutoff
+    ]
+    for p in stale:
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+    return stale
 
 
 def _reading_order(error: InputError) -> tuple[str, int, str]:

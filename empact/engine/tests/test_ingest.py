@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from empact.engine.errors import InputError, InputRejected
-from empact.engine.ingest import ingest
+from empact.engine.ingest import ingest, remove_leftovers
 from empact.engine.mapping import load_mapping
 from empact.engine.tables import Provenance, read_statements, register
 
@@ -341,3 +341,15 @@ def test_statement_ids_are_followthemoney_keys(tmp_path):
     ]
     assert [r["id"] for r in rows] == expected
     assert len(set(expected)) == len(rows)
+
+
+def test_leftovers_of_a_killed_import_are_removed_once_stale(tmp_path):
+    target = tmp_path / "de-people.parquet"
+    leftover = tmp_path / ".de-people.parquet.ingest-x1"
+    leftover.mkdir()
+    (leftover / "staged.parquet").write_bytes(b"half")
+    other = tmp_path / ".other.parquet.ingest-x2"
+    other.mkdir()
+    assert remove_leftovers(target) == []  # fresh: perhaps a running import
+    assert remove_leftovers(target, older_than=0) == [leftover]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.parquet.ingest-x2"]

@@ -12,6 +12,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from empact.engine.ingest import remove_leftovers
+
 ROOT = Path(__file__).resolve().parents[3]
 DATA = Path(__file__).parent / "data"
 RUN = """
@@ -61,8 +63,9 @@ def test_a_killed_import_leaves_the_old_or_the_new_file_whole(tmp_path, figure):
     assert set(seen) <= {old, new}
     assert start(source, out).wait() == 0
     assert pq.read_table(target).num_rows == new
+    left = remove_leftovers(target, older_than=0)
     figure(
         f"T-18 engine ingest: {kills} kills, 0 torn files, "
         f"{seen.count(old)} left the old file and {seen.count(new)} the new one, "
-        "rerun complete"
+        f"rerun complete, {len(left)} leftovers of killed runs removed"
     )
