@@ -63,28 +63,44 @@ _SOUND_FOLDS = (
 )
 
 
-def _sound_sql(token: str) -> str:
-    """SQL for one token's consonant skeleton, doubled letters collapsed."""
+def _bare_sql(token: str) -> str:
+    """SQL for one token's consonants, spelling habits folded."""
     folded = token
     for old, new in _SOUND_FOLDS:
         folded = f"replace({folded}, '{old}', '{new}')"
-    bare = f"regexp_replace({folded}, '[aeiouyhj]', '', 'g')"
+    return f"regexp_replace({folded}, '[aeiouyhj]', '', 'g')"
+
+
+def _collapsed_sql(bare: str) -> str:
+    """SQL for `bare` with doubled letters written once ('lll' → 'l')."""
     letters = f"string_split({bare}, '')"
-    collapsed = (
+    return (
         f"array_to_string(list_filter({letters}, "
         f"lambda c, i: i = 1 OR c <> {letters}[i - 1]), '')"
     )
-    return f"coalesce(nullif({collapsed}, ''), {token})"
 
 
 # Particles ('al', 'el', 'de') and initials carry little: they stay in the name
-# key but not in its sounds.
+# key but not in its sounds. A token with no consonant left sounds as written.
+# Consonants are computed once per token, then collapsed (two steps, so the
+# folding is not repeated for every letter).
 PREPARE_SQL = f"""
-    WITH sounded AS (
-        SELECT *, list_sort(list_distinct(list_transform(
-            list_filter(string_split(name_key, ' '), lambda t: length(t) > 2),
-            lambda t: {_sound_sql("t")}))) AS sounds
+    WITH tokens AS (
+        SELECT *, list_filter(string_split(name_key, ' '), lambda t: length(t) > 2)
+            AS name_tokens
         FROM {{source}}
+    ),
+    bare AS (
+        SELECT *, list_transform(name_tokens, lambda t: {_bare_sql("t")})
+            AS bare_tokens
+        FROM tokens
+    ),
+    sounded AS (
+        SELECT * EXCLUDE (name_tokens, bare_tokens),
+            list_sort(list_distinct(list_transform(bare_tokens, lambda b, i:
+                coalesce(nullif({_collapsed_sql("b")}, ''), name_tokens[i]))))
+                AS sounds
+        FROM bare
     )
     SELECT * EXCLUDE (sounds),
         nullif(array_to_string(sounds, ' '), '') AS name_sound,
