@@ -55,9 +55,9 @@ from empact.reporting.services import StatusInput, ValueInput
 
 pytestmark = pytest.mark.django_db
 
-# T-17 asks for 100 x 50 in CI; at ~40 ms a step (each checked against the
-# database) that is over three minutes, so the default run takes 30 and the
-# larger budget is marked slow.
+# T-17 asks for 100 x 50 in CI: at 25-90 ms a step (each checked against the
+# database; the spread is the shared machine's load) that is 2 to 7 minutes, so
+# the default run takes 30 and 100 is marked slow.
 EXAMPLES, EXAMPLES_SLOW, STEPS = 30, 100, 50
 TODAY = date(2024, 5, 2)
 # Far off, so that starting a contribution (which asks the real date) is never
@@ -249,6 +249,7 @@ class ReportingWorkflow(RuleBasedStateMachine):
         }
         self.amendments: list[dict] = []  # pk, org, state, values, narrative
         self.jad_results: dict[str, Decimal] = {}  # arrests by organisation
+        self.jad_recordings = 0
         self.changed_values = False  # since the dashboard was last checked
 
     def teardown(self) -> None:
@@ -367,7 +368,7 @@ class ReportingWorkflow(RuleBasedStateMachine):
         pending = [a for a in self.amendments if a["state"] == "pending"]
         if self.period_state == "locked" and pending:
             which = self.amendments.index(pending[0])
-            self.decide_amendment(which, RIGHT, choice > 0, "figures confirmed")
+            self.decide_amendment(which, RIGHT, choice > 1, "figures confirmed")
         elif self.period_state == "locked":
             self.request_amendment(org, RIGHT, *good, None, "late figures")
         elif c.state == "draft" and choice == 0:
@@ -381,8 +382,12 @@ class ReportingWorkflow(RuleBasedStateMachine):
         else:
             self.step_period(RIGHT, RIGHT)
 
+    # A few per sequence: recording again replaces, and the steps are better
+    # spent on the workflow.
+    @precondition(lambda self: self.jad_recordings < 4)
     @rule(org=st.sampled_from(sorted(EDITORS)), value=st.integers(0, 500))
     def record_jad_result(self, org, value):
+        self.jad_recordings += 1
         recorded = self._attempt(
             lambda: jads.record_jad_result(
                 self.world.jad,
@@ -726,9 +731,6 @@ def run(examples: int) -> Figures:
             suppress_health_check=[HealthCheck.too_slow],
         ),
     )
-    assert figures.examples >= examples
-    # Every kind of step was taken at least once, or the run proved little.
-    assert set(figures.allowed) == EVERY_STEP, EVERY_STEP - set(figures.allowed)
     return figures
 
 
@@ -743,10 +745,12 @@ def show(figures: Figures) -> str:
     )
 
 
-def test_the_workflow_model_holds_for_every_sequence_of_steps(figure):
-    figure(show(run(EXAMPLES)))
-
-
-@pytest.mark.slow
-def test_the_workflow_model_holds_for_a_larger_budget(figure):
-    figure(show(run(EXAMPLES_SLOW)))
+@pytest.mark.parametrize(
+    "examples", [EXAMPLES, pytest.param(EXAMPLES_SLOW, marks=pytest.mark.slow)]
+)
+def test_the_workflow_model_holds_for_every_sequence_of_steps(examples, figure):
+    figures = run(examples)
+    figure(show(figures))
+    assert figures.examples >= examples
+    # Every kind of step was taken at least once, or the run proved little.
+    assert set(figures.allowed) == EVERY_STEP, EVERY_STEP - set(figures.allowed)
