@@ -49,6 +49,7 @@ class RowBatch:
 
     lines: list[int] = field(default_factory=list)
     columns: dict[str, list[str | None]] = field(default_factory=dict)
+    sheet: str | None = None  # XLSX only
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -164,7 +165,7 @@ def _batches(
     names = [str(h).strip() if h is not None else "" for h in header]
     if not _check_header(path, names, errors, sheet):
         return
-    batch = _new_batch(names)
+    batch = _new_batch(names, sheet)
     seen_rows = False
     for line, row in rows:
         seen_rows = True
@@ -180,7 +181,7 @@ def _batches(
             batch.columns[name].append(cell)
         if len(batch) >= batch_rows:
             yield names, batch
-            batch = _new_batch(names)
+            batch = _new_batch(names, sheet)
     if not seen_rows and not errors.fatal:
         errors.append(
             InputError(str(path), 2, None, "no rows after the header", sheet=sheet)
@@ -190,8 +191,8 @@ def _batches(
         yield names, batch
 
 
-def _new_batch(names: list[str]) -> RowBatch:
-    return RowBatch(columns={n: [] for n in names})
+def _new_batch(names: list[str], sheet: str | None) -> RowBatch:
+    return RowBatch(columns={n: [] for n in names}, sheet=sheet)
 
 
 def _check_header(

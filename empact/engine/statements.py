@@ -261,8 +261,7 @@ def _entity_id(dataset: str, name: str, keys: Sequence[str | None]) -> str:
 
 def _mapped_statements(rows: RowBatch, ctx: Context, errors: Errors) -> pa.Table:
     assert ctx.mapping is not None
-    sheet = ctx.mapping.sheet
-    builder = _Builder(ctx, errors, sheet)
+    builder = _Builder(ctx, errors, rows.sheet)
     ids = {e.name: _entity_ids(e, rows, ctx, errors) for e in ctx.mapping.entities}
     row_roles = _row_roles(ctx.mapping, rows, ctx, errors)
     for entity in ctx.mapping.entities:
@@ -309,7 +308,7 @@ def _entity_ids(
                     rows.lines[i],
                     ", ".join(entity.keys),
                     reason,
-                    sheet=ctx.mapping.sheet if ctx.mapping else None,
+                    sheet=rows.sheet,
                 )
             )
     return out
@@ -337,7 +336,10 @@ def _roles(
         role = (value or default).lower()
         if role not in ROLES:
             reason = f"{value!r} is not a role; use one of {', '.join(ROLES)}"
-            errors.append(InputError(str(ctx.path), line, entity.role_column, reason))
+            where = entity.role_column
+            errors.append(
+                InputError(str(ctx.path), line, where, reason, sheet=rows.sheet)
+            )
         out.append(role)
     return out
 

@@ -315,6 +315,22 @@ def test_an_xlsx_sheet_is_read_with_numbers_and_dates_as_text(tmp_path):
     assert found == [("birthDate", "1980-05-17"), ("phone", "+49301234567")]
 
 
+def test_xlsx_rejections_name_the_sheet(tmp_path):
+    header = HEADER.split(",")
+    path = write_xlsx(tmp_path, [header, ["p1", "Ann", "someday"] + [None] * 9])
+    with pytest.raises(InputRejected) as caught:
+        ingest(
+            path,
+            provenance=make_provenance(),
+            out_dir=tmp_path / "out",
+            mapping=MAPPING,
+        )
+    assert [str(e) for e in caught.value.errors] == [
+        f"{path}, sheet 'Persons', line 2, column 'dob': "
+        "'someday' is not a valid date for Person.birthDate"
+    ]
+
+
 def test_formula_cells_are_rejected(tmp_path):
     header = HEADER.split(",")
     path = write_xlsx(
