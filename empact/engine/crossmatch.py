@@ -13,7 +13,9 @@ Only rows of different contributors are paired, and only when the rules allow th
 data to be compared: `allowed` names a table of allowed pairs, either of contributors
 (`left_contributor, right_contributor`) or of datasets (`left_dataset,
 right_dataset`), read in both directions; `where` is an optional SQL condition over
-the two sides `l` and `r` (e.g. ``"l.handling <> 'H3' AND r.handling <> 'H3'"``).
+the two sides `l` and `r` (e.g. ``"l.handling <> 'H3' AND r.handling <> 'H3'"``),
+over their columns entity_id, kind, key, contributor, dataset, handling and role; a
+pair is tested in one orientation only, so the condition must treat `l` and `r` alike.
 
 Hot identifiers. One burner phone held by 5,000 records would give 12.5 million
 pairs on its own. An identifier held by more than `max_group` entities is therefore
