@@ -66,7 +66,11 @@ def prepare(n: int, seed: int = SEED) -> dict:
     if done.exists():
         return json.loads(done.read_text())
     started = time.perf_counter()
-    summary = synthetic.generate(n, CONTRIBUTORS, seed, folder)
+    manifest = folder / "manifest.json"
+    if manifest.exists():  # generated earlier (deterministic): an import was cut
+        summary = synthetic.Summary(**json.loads(manifest.read_text()))
+    else:
+        summary = synthetic.generate(n, CONTRIBUTORS, seed, folder)
     generated = time.perf_counter() - started
     started = time.perf_counter()
     for code in sorted(p.name for p in folder.glob("C*") if p.is_dir()):
