@@ -112,13 +112,21 @@ def start_contribution(
     *,
     actor,
     request=None,
+    today: date | None = None,
 ) -> Contribution:
-    """The organisation's draft for this OA and period, made if it does not exist."""
+    """The organisation's draft for this OA and period, made if it does not exist
+    and the period is open for reporting."""
     draft = Contribution(organisation=organisation, action=action, period=period)
     permissions.require(actor, "contribution.edit", draft, request=request)
     if action.plan_id != period.plan_id:
         raise UserError(f"OA {action.ref} is not in the plan of {period.code}")
     with transaction.atomic():
+        existing = Contribution.objects.filter(
+            organisation=organisation, action=action, period=period
+        ).first()
+        if existing is not None:
+            return existing
+        _refuse_start(draft, today or timezone.localdate())
         contribution, created = Contribution.objects.get_or_create(
             organisation=organisation, action=action, period=period
         )
@@ -366,6 +374,14 @@ def _lock_period(contribution: Contribution) -> None:
     contribution.period = ReportingPeriod.objects.select_for_update().get(
         pk=contribution.period_id
     )
+
+
+def _refuse_start(draft: Contribution, today: date) -> None:
+    """A new draft is started only while its period takes reports (row locked)."""
+    _lock_period(draft)
+    refusal = workflow.edit_refusal(situation(draft, today=today))
+    if refusal:
+        raise UserError(f"{draft} cannot be started: {refusal}")
 
 
 def _refuse_edit(contribution: Contribution, today: date) -> None:

@@ -181,7 +181,7 @@ def _demo_reporters(plan: Plan, password: str) -> dict[int, User]:
 def _report(participation, period, reporter, leader, today, rng, fate) -> None:
     action = participation.action
     contribution = services.start_contribution(
-        participation.organisation, action, period, actor=reporter
+        participation.organisation, action, period, actor=reporter, today=today
     )
     values = {
         k.pk: services.ValueInput(**_value_for(k, rng)) for k in action.kpis.all()

@@ -91,7 +91,7 @@ def make_contribution(
     reporting_period = world.periods[period]
     today = reporting_period.starts
     contribution = services.start_contribution(
-        officer.organisation, action, reporting_period, actor=officer
+        officer.organisation, action, reporting_period, actor=officer, today=today
     )
     kpis = {k.letter: k.pk for k in action.kpis.all()}
     activities = {a.number: a.pk for a in action.activities.all()}

@@ -106,9 +106,9 @@ def fresh(w: World) -> World:
 # Steps, each a line -----------------------------------------------------------------
 
 
-def draft(w: World) -> Contribution:
+def draft(w: World, *, today=TODAY) -> Contribution:
     return services.start_contribution(
-        w.officer.organisation, w.action, w.period, actor=w.officer
+        w.officer.organisation, w.action, w.period, actor=w.officer, today=today
     )
 
 
@@ -345,15 +345,14 @@ def editing_in_a_locked_period(w):
     save(c, w)
 
 
-@forbidden(UserError, "cannot be edited: the period 2024-H2 is not open yet")
-def editing_in_a_period_not_open_yet(w):
+@forbidden(UserError, "cannot be started: the period 2024-H2 is not open yet")
+def starting_in_a_period_not_open_yet(w):
     period = services.create_period(
         w.plan, 2024, 2, deadline=date(2025, 1, 15), actor=w.driver
     )
-    c = services.start_contribution(
-        w.officer.organisation, w.action, period, actor=w.officer
+    services.start_contribution(
+        w.officer.organisation, w.action, period, actor=w.officer, today=TODAY
     )
-    save(c, w)
 
 
 @forbidden(
@@ -637,3 +636,22 @@ def test_approving_an_amendment_keeps_the_narrative_another_one_set_meanwhile(w)
         15,
         version + 2,
     )
+
+
+def test_a_draft_is_not_started_after_the_deadline_and_says_why(w):
+    with pytest.raises(UserError, match="cannot be started: the deadline of 2024-H1"):
+        draft(w, today=AFTER_DEADLINE)
+    assert not Contribution.objects.filter(period=w.period).exists()
+
+
+def test_a_draft_is_not_started_in_a_closed_period(w):
+    services.step_period(w.period, "close", actor=w.driver)
+
+    with pytest.raises(UserError, match="the period 2024-H1 is closed"):
+        draft(w)
+
+
+def test_an_existing_draft_is_returned_whatever_the_date(w):
+    started = draft(w)
+
+    assert draft(w, today=AFTER_DEADLINE) == started
