@@ -236,6 +236,16 @@ def speaks_for_contributor(actor, organisation) -> bool:
     )
 
 
+def speaks_for_own_organisation(actor, obj=None) -> bool:
+    """As speaks_for_contributor, for the actor's own organisation (the menu)."""
+    if not _is_signed_in(actor) or actor.organisation_id is None:
+        return False
+    return any(
+        r.role in (*RoleAssignment.ACTION_ROLES, Role.NEC, Role.ANALYST)
+        for r in roles_of(actor)
+    )
+
+
 def sees_hit(actor, hit) -> bool:
     """One hit: whoever speaks for either side of it."""
     return speaks_for_contributor(
@@ -285,6 +295,7 @@ RULES: dict[str, Rule] = {
     "analysis.run": is_analyst,
     "analysis.open": is_analyst,
     "analysis.hits": speaks_for_contributor,
+    "analysis.own_hits": speaks_for_own_organisation,
     "analysis.hit": sees_hit,
     "analysis.release": releases_entity,
     "analysis.retention": is_auditor,
