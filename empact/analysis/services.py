@@ -117,10 +117,15 @@ def ingest_dataset(
 
 def remove_leftovers(*, now: datetime, actor_name: str = "system") -> list[str]:
     """Remove what the analysis store holds that no dataset record names and that
-    has not been touched for a day: what interrupted imports left (store.py).
+    has not been touched for a day: what interrupted imports left (store.py); and
+    the file of an erased dataset, whatever its age (an interrupted erasure).
     Audited first, as an erasure: if the entry cannot be written, nothing goes."""
-    live = set(Dataset.objects.filter(erased_at=None).values_list("name", flat=True))
-    found = store.leftovers(live, before=(now - store.LEFTOVER_AGE).timestamp())
+    datasets = Dataset.objects.values_list("name", "erased_at")
+    live = {name for name, erased_at in datasets if erased_at is None}
+    erased = {name for name, erased_at in datasets if erased_at is not None}
+    found = store.leftovers(
+        live, before=(now - store.LEFTOVER_AGE).timestamp(), erased=erased
+    )
     if not found:
         return []
     names = [path.name for path in found]
@@ -302,9 +307,11 @@ def erase_dataset(
             request=request,
             extra={"hits": hit_count, "releases": releases},
         )
-        # Last, so that a failed audit entry leaves the data in place, not gone
-        # without a trace.
-        store.remove(dataset.name)
+    # After the commit, so that a failed audit entry leaves the data in place, not
+    # gone without a trace, and a kill before the commit leaves the dataset whole.
+    # A kill after it leaves the file of an erased dataset: the next retention run
+    # removes it (remove_leftovers).
+    store.remove(dataset.name)
     return dataset
 
 

@@ -7,9 +7,9 @@ behind.
 
 A dataset's record commits after its file is published, so an import killed between
 the two leaves a whole file no record names, and one killed earlier its staging
-folder. Nothing reads them (files are opened by the names of records); the import
-run again adopts the file, and retention removes what is still there a day later
-(`leftovers`).
+folder; an erasure killed after its commit, the erased dataset's file. Nothing
+reads them (files are opened by the names of live records); the import run again
+adopts its file, and retention removes the rest (`leftovers`).
 """
 
 import shutil
@@ -81,14 +81,14 @@ def remove(name: str) -> bool:
 LEFTOVER_AGE = timedelta(days=1)
 
 
-def leftovers(live: set[str], *, before: float) -> list[Path]:
-    """What the store holds besides the files of the `live` datasets, untouched
-    since `before` (a timestamp)."""
+def leftovers(live: set[str], *, before: float, erased=frozenset()) -> list[Path]:
+    """What the store holds besides the files of the `live` datasets: files of
+    `erased` ones, and anything else untouched since `before` (a timestamp)."""
     return sorted(
         path
         for path in root().iterdir()
         if not (path.suffix == ".parquet" and path.stem in live)
-        and _last_touched(path) < before
+        and (path.stem in erased or _last_touched(path) < before)
     )
 
 

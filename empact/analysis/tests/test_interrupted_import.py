@@ -82,3 +82,18 @@ def test_retention_removes_leftovers_a_day_old_and_keeps_the_rest(jsonl, ingest,
     assert (entry.operation, entry.actor) == ("erasure", "cli:retention")
     assert sorted(entry.extra["files"]) == sorted([orphan.name, staging.name])
     assert Dataset.objects.get().name == live.name
+
+
+def test_the_file_of_an_erased_dataset_goes_at_the_next_run_whatever_its_age(
+    jsonl, ingest, orgs
+):
+    path = jsonl("de.jsonl", [person("de-1", "A")])
+    dataset = ingest(path, "DE")
+    services.erase_dataset(dataset, actor_name="test", why="provider's request")
+    # What an erasure killed after its commit, before removing the file, leaves.
+    published_without_record(path, given_by(orgs))
+
+    removed = services.remove_leftovers(now=timezone.now(), actor_name="test")
+
+    assert removed == [f"{dataset.name}.parquet"]
+    assert list(store.root().iterdir()) == []
