@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from empact.accounts import permissions
@@ -109,6 +109,13 @@ def ingest_dataset(
                 request=request,
                 extra={"entities": result.entities, "handling": given.handling},
             )
+    except IntegrityError:
+        # The same bytes imported by another run meanwhile: its record won, and
+        # the file is its.
+        if Dataset.objects.filter(name=name).exists():
+            raise UserError(f"this file was imported meanwhile as {name}") from None
+        store.remove(name)
+        raise
     except BaseException:
         store.remove(name)  # the file without its record would be held unaccounted
         raise

@@ -6,6 +6,7 @@ import os
 from datetime import date, timedelta
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from empact.analysis.models import Dataset
 from empact.analysis.tests.conftest import person
 from empact.audit.models import AuditEntry
 from empact.engine.ingest import file_sha256
+from empact.errors import UserError
 
 COLLECTED = date(2026, 1, 10)
 
@@ -97,3 +99,28 @@ def test_the_file_of_an_erased_dataset_goes_at_the_next_run_whatever_its_age(
 
     assert removed == [f"{dataset.name}.parquet"]
     assert list(store.root().iterdir()) == []
+
+
+def test_an_import_racing_another_of_the_same_file_leaves_it_the_file(
+    jsonl, people, orgs, monkeypatch
+):
+    path = jsonl("de.jsonl", [person("de-1", "A")])
+    real = services.ingest
+
+    def other_run_commits_first(*args, **kwargs):
+        result = real(*args, **kwargs)
+        Dataset.objects.create(
+            name=result.dataset,
+            contributor=orgs["DE"],
+            sha256=file_sha256(path),
+            handling="H1",
+            collected_on=COLLECTED,
+            review_date=COLLECTED + timedelta(days=1000),
+        )
+        return result
+
+    monkeypatch.setattr(services, "ingest", other_run_commits_first)
+
+    with pytest.raises(UserError, match="imported meanwhile as de-"):
+        services.ingest_dataset(path, given_by(orgs), actor=people["analyst"])
+    assert store.dataset_file(Dataset.objects.get().name).exists()
