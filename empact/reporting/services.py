@@ -163,6 +163,8 @@ def save_contribution(
     clean_values, problems = _clean_values(values, kpis)
     clean_statuses, status_problems = _clean_statuses(statuses, activities)
     problems += status_problems
+    if _has_nul(narrative):
+        problems.append(f"the narrative {NUL_PROBLEM}")
     if problems:
         raise UserError(
             f"{contribution}: {len(problems)} problem(s); nothing was saved", problems
@@ -423,6 +425,9 @@ def _clean_values(values: dict[int, ValueInput], kpis: dict[int, KPI]):
                 f"KPI {kpi.letter}: {problem or 'the weight must be a number above 0'}"
             )
             continue
+        if _has_nul(given.evidence):
+            problems.append(f"KPI {kpi.letter}: the evidence note {NUL_PROBLEM}")
+            continue
         clean[kpi_id] = (value, weight, given.evidence.strip())
     return clean, problems
 
@@ -465,9 +470,19 @@ def _clean_statuses(statuses: dict[int, StatusInput], activities: dict):
                 f"activity {activity.number}: {given.status!r} is not one "
                 f"of {', '.join(sorted(allowed))}"
             )
+        elif _has_nul(given.comment):
+            problems.append(f"activity {activity.number}: the comment {NUL_PROBLEM}")
         elif given.status:
             clean[activity_id] = (given.status, given.comment.strip())
     return clean, problems
+
+
+# No database stores a NUL character in text (PostgreSQL refuses it outright).
+NUL_PROBLEM = "holds a NUL character (\\x00), which cannot be stored; remove it"
+
+
+def _has_nul(text: str) -> bool:
+    return "\x00" in text
 
 
 def _replace_values(contribution, clean: dict, *, only_given: bool = False) -> None:

@@ -655,3 +655,23 @@ def test_an_existing_draft_is_returned_whatever_the_date(w):
     started = draft(w)
 
     assert draft(w, today=AFTER_DEADLINE) == started
+
+
+def test_a_nul_character_is_refused_by_name_not_left_to_the_database(w):
+    c = draft(w)
+    kpi = w.action.kpis.order_by("letter").first()
+    activity = w.action.activities.order_by("number").first()
+
+    with pytest.raises(UserError) as refused:
+        services.save_contribution(
+            c,
+            version=c.version,
+            values={kpi.pk: ValueInput("3", evidence="seen\x00")},
+            statuses={activity.pk: StatusInput("ongoing", comment="x\x00")},
+            narrative="a\x00b",
+            actor=w.officer,
+            today=TODAY,
+        )
+
+    assert len(refused.value.problems) == 3
+    assert all("NUL character" in p for p in refused.value.problems)
