@@ -14,10 +14,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 from django.utils import timezone
 
-from empact.accounts.models import User
+from empact.commandline import acting_user, add_as_argument, chosen_plan
 from empact.errors import UserError
 from empact.organisations.models import Organisation
-from empact.plans.models import Action, Plan
+from empact.plans.models import Action
 from empact.reporting import services, xlsx
 from empact.reporting.models import Contribution, ReportingPeriod
 
@@ -42,7 +42,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, verb, **options):
         try:
-            actor = _user(options.pop("as_user"))
+            actor = acting_user(options.pop("as_user"))
             getattr(self, "do_" + verb)(actor=actor, **options)
         except UserError as e:
             raise CommandError(str(e)) from None
@@ -73,24 +73,11 @@ def _contribution_arguments(p) -> None:
     p.add_argument("--org", required=True, help="the organisation code, e.g. IT")
     p.add_argument("--period", required=True, help="the period code, e.g. 2024-H1")
     p.add_argument("--plan", help="plan id (needed when there are several)")
-    p.add_argument(
-        "--as",
-        dest="as_user",
-        required=True,
-        metavar="USERNAME",
-        help="the user on whose behalf the command acts; their roles decide",
-    )
-
-
-def _user(username: str) -> User:
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise UserError(f"--as {username}: there is no active user of that name")
-    return user
+    add_as_argument(p)
 
 
 def _contribution(actor, *, oa, org, period, plan, start: bool, **_) -> Contribution:
-    the_plan = _plan(plan)
+    the_plan = chosen_plan(plan)
     action = Action.objects.filter(plan=the_plan, ref=oa).first()
     if action is None:
         raise UserError(f"--oa {oa}: the plan {the_plan.slug} has no such OA")
@@ -114,13 +101,3 @@ def _contribution(actor, *, oa, org, period, plan, start: bool, **_) -> Contribu
             raise Http404("no contribution")
         return existing
     return services.start_contribution(organisation, action, the_period, actor=actor)
-
-
-def _plan(slug: str | None) -> Plan:
-    plans = Plan.objects.filter(slug=slug) if slug else Plan.objects.all()
-    found = list(plans[:2])
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise UserError(f"--plan {slug}: no such plan" if slug else "there is no plan")
-    raise UserError("there are several plans: name one with --plan")

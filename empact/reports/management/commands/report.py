@@ -17,9 +17,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 from tqdm import tqdm
 
-from empact.accounts.models import User
+from empact.commandline import acting_user, add_as_argument, chosen_plan
 from empact.errors import UserError
-from empact.plans.models import Plan
 from empact.reports import exports
 from empact.reports.markings import LIMITE
 from empact.reports.render import FORMATS
@@ -48,7 +47,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, kind, output, as_user, plan, **options):
         try:
-            export = self._produce(kind, _user(as_user), _plan(plan), options)
+            export = self._produce(
+                kind, acting_user(as_user), chosen_plan(plan), options
+            )
         except UserError as e:
             raise CommandError(str(e)) from None
         except (Http404, PermissionDenied):
@@ -107,13 +108,7 @@ def _common(p) -> None:
         help="count submitted values too; every page is marked DRAFT",
     )
     p.add_argument("--plan", help="plan id (needed when there are several)")
-    p.add_argument(
-        "--as",
-        dest="as_user",
-        required=True,
-        metavar="USERNAME",
-        help="the user on whose behalf the command acts; their roles decide",
-    )
+    add_as_argument(p)
 
 
 class _PageHandler(logging.Handler):
@@ -166,20 +161,3 @@ def _write_whole(path: Path, data: bytes) -> None:
     except BaseException:
         Path(partial).unlink(missing_ok=True)
         raise
-
-
-def _user(username: str) -> User:
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise UserError(f"--as {username}: there is no active user of that name")
-    return user
-
-
-def _plan(slug: str | None) -> Plan:
-    plans = Plan.objects.filter(slug=slug) if slug else Plan.objects.all()
-    found = list(plans[:2])
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise UserError(f"--plan {slug}: no such plan" if slug else "there is no plan")
-    raise UserError("there are several plans: name one with --plan")
