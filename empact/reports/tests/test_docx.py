@@ -1,4 +1,7 @@
 import io
+import os
+import shutil
+import subprocess
 from dataclasses import replace
 from datetime import date
 
@@ -156,3 +159,34 @@ def docx_tag(name: str) -> str:
     from docx.oxml.ns import qn
 
     return qn(f"w:{name}")
+
+
+@pytest.mark.skipif(
+    shutil.which("libreoffice") is None,
+    reason="LibreOffice is not installed (scripts/install-system-deps installs it)",
+)
+def test_libreoffice_opens_the_docx_and_the_xlsx_annex(reports, tmp_path, figure):
+    report = reports["comprehensive"]
+    for fmt in ("docx", "xlsx"):
+        (tmp_path / f"report.{fmt}").write_bytes(render(report, fmt, marking=LIMITE))
+    pages = {}
+    for fmt in ("docx", "xlsx"):
+        out = tmp_path / fmt
+        subprocess.run(
+            ["libreoffice", "--headless", "--convert-to", "pdf", "--outdir", str(out),
+             str(tmp_path / f"report.{fmt}")],
+            check=True, capture_output=True, timeout=240,
+            env={**os.environ, "HOME": str(tmp_path)},
+        )  # fmt: skip
+        text = subprocess.run(
+            ["pdftotext", str(out / "report.pdf"), "-"],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        pages[fmt] = text.count("\f")
+        assert "LIMITE" in text
+        assert "2.4" in text
+    figure(
+        f"LibreOffice opened the comprehensive report: DOCX {pages['docx']} pages, "
+        f"XLSX annex {pages['xlsx']} pages"
+    )
+    assert pages["docx"] > 5
