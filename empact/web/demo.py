@@ -82,9 +82,9 @@ DEMO_PARTICIPANTS = (
 )
 
 
-def load_demo() -> list[str]:
-    """Organisations, the default plan, participation and the demo accounts,
-    where missing."""
+def load_demo(*, analysis: bool = True) -> list[str]:
+    """Organisations, the default plan, participation, the demo accounts, demo
+    reporting and (unless `analysis` is False) demo analysis data, where missing."""
     done = []
     summary = load_organisations()
     if summary.created:
@@ -109,7 +109,7 @@ def load_demo() -> list[str]:
     if made:
         done.append(f"{made} synthetic contributions in 2024-H1 and 2024-H2")
     analyst = User.objects.get(username="analyst.europol")
-    if load_demo_analysis(analyst=analyst):
+    if analysis and load_demo_analysis(analyst=analyst):
         done.append("6 synthetic analysis datasets, cross-matched")
     return done
 

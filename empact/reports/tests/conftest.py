@@ -11,6 +11,6 @@ from empact.web.demo import load_demo
 @pytest.fixture(scope="module")
 def demo_plan(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
-        load_demo()
+        load_demo(analysis=False)  # the reports read no analysis data
         yield Plan.objects.get()
         transaction.set_rollback(True)
