@@ -89,6 +89,7 @@ class Forked:
     def __init__(self, argv: list[str], out: str) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
+        open(out, "wb").close()  # there even if the child is killed at once
         self.returncode = None
         self.pid = os.fork()
         if self.pid == 0:
@@ -96,7 +97,7 @@ class Forked:
 
     @staticmethod
     def _child(argv: list[str], out: str) -> int:
-        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(out, os.O_WRONLY | os.O_APPEND)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
         code = 0

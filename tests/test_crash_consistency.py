@@ -306,6 +306,7 @@ def test_a_killed_ingest_leaves_the_dataset_whole_or_absent(world, figure):
     # the retention job once a day old; the datasets' own files stay.
     live = {n for (n,) in world.rows("SELECT name FROM analysis_dataset")}
     left = [p for p in world.store.iterdir() if p.stem not in live]
+    folders = sum(p.is_dir() for p in left)
     past = time.time() - 2 * 86_400
     for path in left:
         for p in [path, *path.rglob("*")]:
@@ -313,7 +314,6 @@ def test_a_killed_ingest_leaves_the_dataset_whole_or_absent(world, figure):
     retention = world.empact.run("analysis", "retention", "--apply")
     kept = sorted(p.name for p in world.store.iterdir())
 
-    folders = sum(p.is_dir() for p in left)
     figure(
         kills.figure(f"{torn} torn Parquet files")
         + f"; retention removed what killed imports left: {folders} staging "
