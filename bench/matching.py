@@ -519,7 +519,8 @@ def measure(n: int, repeats: int, memory: bool = True) -> dict:
     # The training run above was the warm-up (it also gave the floor its m/u).
     for name in ("raw train", "raw predict"):
         state.pop(name)
-    figures["S2"] = interleaved(s2_variants(con, state), repeats - 1, warm_up=False)
+    rounds = max(1, repeats - 1)
+    figures["S2"] = interleaved(s2_variants(con, state), rounds, warm_up=False)
     figures["S2_phases"] = {
         name: statistics.median(times)
         for name, times in state.items()
