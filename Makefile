@@ -28,17 +28,24 @@ run: $(VENV)/.synced sysdeps
 demo: $(VENV)/.synced
 	EMPACT_DEMO=true $(BIN)/empact demo --print-logins
 
+# The two legs run side by side, one per core: SQLite in the foreground, PostgreSQL
+# (when it answers) in the background with its output shown when it ends.
 test: $(VENV)/.synced sysdeps
-	$(MAKE) --no-print-directory test-sqlite
+	@mkdir -p var
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
-		$(MAKE) --no-print-directory test-postgres; \
-	else echo "PostgreSQL does not answer on 127.0.0.1:5432: PostgreSQL leg skipped"; fi
+		$(MAKE) --no-print-directory test-postgres > var/test-postgres.log 2>&1 & pg=$$!; \
+	else echo "PostgreSQL does not answer on 127.0.0.1:5432: PostgreSQL leg skipped"; pg=; fi; \
+	$(MAKE) --no-print-directory test-sqlite; sqlite=$$?; pgstatus=0; \
+	if [ -n "$$pg" ]; then wait $$pg; pgstatus=$$?; \
+		echo "--- PostgreSQL leg (var/test-postgres.log) ---"; cat var/test-postgres.log; fi; \
+	echo "SQLite leg: exit $$sqlite; PostgreSQL leg: exit $$pgstatus"; \
+	[ $$sqlite -eq 0 ] && [ $$pgstatus -eq 0 ]
 
 test-sqlite: $(VENV)/.synced
-	EMPACT_TESTING=true $(BIN)/pytest
+	EMPACT_TESTING=true $(BIN)/pytest --basetemp=var/pytest-sqlite
 
 test-postgres: $(VENV)/.synced
-	EMPACT_TESTING=true DATABASE_URL=$(PG_URL) $(BIN)/pytest
+	EMPACT_TESTING=true DATABASE_URL=$(PG_URL) $(BIN)/pytest --basetemp=var/pytest-postgres
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check .
