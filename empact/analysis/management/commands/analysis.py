@@ -17,9 +17,9 @@ from django.http import Http404
 from django.utils import timezone
 from tqdm import tqdm
 
-from empact.accounts.models import User
 from empact.analysis import services
 from empact.analysis.models import Dataset, Hit
+from empact.commandline import acting_user, add_as_argument
 from empact.errors import UserError
 from empact.organisations.models import Organisation
 
@@ -60,7 +60,7 @@ class Command(BaseCommand):
             "--role", default="other", choices=["suspect", "victim", "witness", "other"]
         )
         p.add_argument("--restrictions", default="", help="the provider's H3 terms")
-        _as_argument(p)
+        add_as_argument(p)
         p = sub.add_parser(
             "crossmatch",
             help="match every dataset the rules allow; the hits replace the last "
@@ -74,7 +74,7 @@ class Command(BaseCommand):
         p.add_argument(
             "--out", type=Path, help="write left_id,right_id,score,reason here"
         )
-        _as_argument(p)
+        add_as_argument(p)
         p = sub.add_parser(
             "retention",
             help="list datasets past their review date; --apply erases them",
@@ -92,7 +92,7 @@ class Command(BaseCommand):
             ) from None
 
     def _ingest(self, *, file, contributor, as_user, **o):
-        actor = _user(as_user)
+        actor = acting_user(as_user)
         given = services.Contribution(
             contributor=_organisation(contributor),
             handling=o["handling"],
@@ -113,7 +113,7 @@ class Command(BaseCommand):
         )
 
     def _crossmatch(self, *, deterministic_only, out, as_user, **o):
-        actor = _user(as_user)
+        actor = acting_user(as_user)
         with tqdm(desc="hits", unit=" pairs", file=sys.stderr, leave=False) as bar:
             run = services.run_crossmatch(
                 actor=actor,
@@ -152,23 +152,6 @@ class Command(BaseCommand):
             )
 
 
-def _as_argument(parser) -> None:
-    parser.add_argument(
-        "--as",
-        dest="as_user",
-        required=True,
-        metavar="USERNAME",
-        help="the person this is done for",
-    )
-
-
-def _user(username: str) -> User:
-    try:
-        return User.objects.get(username=username, is_active=True)
-    except User.DoesNotExist:
-        raise CommandError(f"--as {username}: no active user of that name") from None
-
-
 def _organisation(code: str) -> Organisation:
     try:
         return Organisation.objects.get(code=code.upper())
@@ -179,11 +162,15 @@ def _organisation(code: str) -> Organisation:
 
 
 def _write_pairs(run, out: Path) -> None:
+    """The run's pairs as CSV, written beside `out` and renamed into place, so an
+    interrupted command leaves the previous file or none, never half of one."""
     hits = Hit.objects.filter(run=run).order_by("left_entity", "right_entity")
-    with out.open("w", newline="", encoding="utf-8") as f:
+    partial = out.with_name(f".{out.name}.partial")
+    with partial.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(PAIR_HEADER)
         for hit in hits.iterator(chunk_size=5000):
             writer.writerow(
                 [hit.left_entity, hit.right_entity, f"{hit.score:.4f}", hit.reason]
             )
+    partial.replace(out)
