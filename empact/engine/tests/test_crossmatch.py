@@ -96,7 +96,7 @@ ROWS = st.lists(
 CONTRIBUTOR_PAIRS = list(itertools.combinations(["C0", "C1", "C2"], 2))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(rows=ROWS, allowed=st.none() | st.sets(st.sampled_from(CONTRIBUTOR_PAIRS)))
 def test_matches_the_plain_python_rule(rows, allowed):
     tables = {}
@@ -115,7 +115,7 @@ def test_matches_the_plain_python_rule(rows, allowed):
         assert p["score"] == 1.0 and not p["capped"]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(rows=ROWS, max_group=st.integers(2, 6))
 def test_hot_identifiers_match_the_rule_with_representatives(rows, max_group):
     config = CrossmatchConfig(max_group=max_group)
