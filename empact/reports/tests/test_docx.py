@@ -26,22 +26,6 @@ WATERMARK = "EmpactDraftWatermark"
 
 
 @pytest.fixture(scope="module")
-def reports(demo_plan, django_db_blocker):
-    with django_db_blocker.unblock():
-        h1 = demo_plan.periods.get(year=2024, half=1)
-        return {
-            "light": content.light_report(demo_plan, h1, today=TODAY),
-            "comprehensive": content.comprehensive_report(
-                demo_plan, year=2024, today=TODAY
-            ),
-            "factsheet": content.fact_sheet(demo_plan, 2024, today=TODAY),
-            "factsheet-draft": content.fact_sheet(
-                demo_plan, 2024, draft=True, today=TODAY
-            ),
-        }
-
-
-@pytest.fixture(scope="module")
 def documents(reports):
     """Each report rendered once, read back by python-docx."""
     return {

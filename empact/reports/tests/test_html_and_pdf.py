@@ -9,7 +9,6 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-from empact.reports import content
 from empact.reports.markings import LIMITE, marking_for
 from empact.reports.render import render
 from empact.reports.templatetags.report_format import figure as written
@@ -17,22 +16,6 @@ from empact.reports.tests.hostile import LONG_WORD, hostile_light_report
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2025, 3, 1)
-
-
-@pytest.fixture(scope="module")
-def reports(demo_plan, django_db_blocker):
-    with django_db_blocker.unblock():
-        h1 = demo_plan.periods.get(year=2024, half=1)
-        return {
-            "light": content.light_report(demo_plan, h1, today=TODAY),
-            "comprehensive": content.comprehensive_report(
-                demo_plan, year=2024, today=TODAY
-            ),
-            "factsheet": content.fact_sheet(demo_plan, 2024, today=TODAY),
-            "factsheet-draft": content.fact_sheet(
-                demo_plan, 2024, draft=True, today=TODAY
-            ),
-        }
 
 
 @pytest.fixture(scope="module")
