@@ -207,7 +207,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.getenv("EMPACT_STATIC_ROOT", BASE_DIR / "var" / "static"))
-# The analysis store: one Parquet file of statements per dataset (empact/analysis/store.py).
+# The analysis store: one Parquet file of statements per dataset (analysis/store.py).
 EMPACT_ANALYSIS_DIR = Path(
     os.getenv("EMPACT_ANALYSIS_DIR", BASE_DIR / "var" / "analysis")
 )
