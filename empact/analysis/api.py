@@ -99,7 +99,9 @@ def request_release(request, id: int, data: ReleaseIn):
 @paginate(LimitOffset)
 def list_releases(request):
     """Requests other contributors made for the caller's organisation's entities."""
-    return selectors.releases_to_decide(request.user, request.user.organisation)
+    return selectors.releases_to_decide(
+        request.user, request.user.organisation, request=request
+    )
 
 
 @router.post(

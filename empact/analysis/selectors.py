@@ -64,8 +64,14 @@ def own_hits(actor, organisation: Organisation, *, request=None) -> list[OwnHit]
     sides = [(h, *h.side_of(organisation.pk)) for h in hits]
     captions = _captions(sides)
     releases = _releases(organisation, sides)
+    shown = {
+        (other.name, other_e)
+        for _h, _own, _own_e, other, other_e in sides
+        if _may_show(other, other_e, releases)
+    }
+    contents = _contents(shown)
     result = [
-        _own_hit(h, own, own_e, other, other_e, captions, releases)
+        _own_hit(h, own, own_e, other, other_e, captions, releases, contents)
         for h, own, own_e, other, other_e in sides
     ]
     record(
@@ -107,9 +113,11 @@ def release_for(actor, release_id: int, *, request=None) -> Release:
     return release
 
 
-def releases_to_decide(actor, organisation: Organisation) -> list[Release]:
+def releases_to_decide(
+    actor, organisation: Organisation, *, request=None
+) -> list[Release]:
     """Requests other contributors made for this organisation's entities."""
-    permissions.require(actor, "analysis.hits", organisation)
+    permissions.require(actor, "analysis.hits", organisation, request=request)
     return list(
         Release.objects.filter(dataset__contributor=organisation)
         .select_related("requester", "requested_by", "dataset")
@@ -171,11 +179,10 @@ def retention_due(actor, *, today: date) -> list[Dataset]:
     )
 
 
-def _own_hit(hit, own, own_entity, other, other_entity, captions, releases) -> OwnHit:
-    release = releases.get((other.pk, other_entity))
-    shown = not rules.needs_release(other.handling) or (
-        release is not None and release.state == Release.State.RELEASED
-    )
+def _own_hit(
+    hit, own, own_entity, other, other_entity, captions, releases, contents
+) -> OwnHit:
+    shown = (other.name, other_entity) in contents
     return OwnHit(
         hit_id=hit.pk,
         own_dataset=own,
@@ -185,9 +192,29 @@ def _own_hit(hit, own, own_entity, other, other_entity, captions, releases) -> O
         reason=hit.reason,
         score=hit.score,
         other_handling=other.handling,
-        content=store.entity_statements(other.name, other_entity) if shown else None,
-        release=release,
+        content=contents[other.name, other_entity] if shown else None,
+        release=releases.get((other.pk, other_entity)),
     )
+
+
+def _may_show(other: Dataset, entity: str, releases) -> bool:
+    """H0/H1 content is shown to the other side; H2/H3 only once released."""
+    if not rules.needs_release(other.handling):
+        return True
+    release = releases.get((other.pk, entity))
+    return release is not None and release.state == Release.State.RELEASED
+
+
+def _contents(shown: set[tuple[str, str]]) -> dict[tuple[str, str], list]:
+    """The statements of the entities to show, one query per dataset."""
+    wanted: dict[str, list[str]] = {}
+    for name, entity in shown:
+        wanted.setdefault(name, []).append(entity)
+    found = {}
+    for name, entities in wanted.items():
+        rows = store.entities_statements(name, entities)
+        found.update({(name, e): rows.get(e, []) for e in entities})
+    return found
 
 
 def _captions(sides) -> dict[tuple[str, str], str]:

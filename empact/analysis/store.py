@@ -43,12 +43,29 @@ def connect(names: list[str]) -> duckdb.DuckDBPyConnection:
 
 def entity_statements(name: str, entity_id: str) -> list[tuple[str, str, str]]:
     """(schema, property, value) of one entity of one dataset."""
-    con = connect([name])
-    return con.execute(
-        "SELECT schema, prop, coalesce(original_value, value) FROM statements "
-        "WHERE entity_id = ? AND prop <> 'id' ORDER BY prop, value",
-        [entity_id],
-    ).fetchall()
+    return entities_statements(name, [entity_id]).get(entity_id, [])
+
+
+def entities_statements(
+    name: str, entity_ids: list[str]
+) -> dict[str, list[tuple[str, str, str]]]:
+    """(schema, property, value) per entity of one dataset, in one query."""
+    if not entity_ids:
+        return {}
+    rows = (
+        connect([name])
+        .execute(
+            "SELECT entity_id, schema, prop, coalesce(original_value, value) "
+            "FROM statements WHERE entity_id IN (SELECT unnest(?)) AND prop <> 'id' "
+            "ORDER BY entity_id, prop, value",
+            [entity_ids],
+        )
+        .fetchall()
+    )
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    for entity, schema, prop, value in rows:
+        found.setdefault(entity, []).append((schema, prop, value))
+    return found
 
 
 def entity_captions(name: str, entity_ids: list[str]) -> dict[str, str]:

@@ -194,7 +194,9 @@ def _render_hits(request, *, error=None, status=200):
     context = {
         "organisation": organisation,
         "hits": selectors.own_hits(request.user, organisation, request=request),
-        "releases": selectors.releases_to_decide(request.user, organisation),
+        "releases": selectors.releases_to_decide(
+            request.user, organisation, request=request
+        ),
         "error": error,
     }
     return render(request, "analysis/hits.html", context, status=status)
