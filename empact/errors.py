@@ -16,3 +16,12 @@ class UserError(Exception):
         if not self.problems:
             return self.args[0]
         return "\n".join([self.args[0], *(f"  {p}" for p in self.problems)])
+
+
+def form_problems(form) -> list[str]:
+    """Every error of a bound Django form, each as "field: why", for a UserError."""
+    return [
+        f"{name}: {message}" if name != "__all__" else message
+        for name, errors in form.errors.items()
+        for message in errors
+    ]

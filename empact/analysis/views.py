@@ -15,7 +15,7 @@ from empact.accounts import permissions
 from empact.analysis import selectors, services, store
 from empact.analysis.forms import DecisionForm, ImportForm, KeepForm, ReasonForm
 from empact.analysis.models import Dataset
-from empact.errors import UserError
+from empact.errors import UserError, form_problems
 
 # Datasets and runs (analysts) ------------------------------------------------------
 
@@ -29,7 +29,7 @@ def import_dataset(request):
     permissions.require(request.user, "analysis.view", request=request)
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        error = UserError("nothing was imported", _form_problems(form))
+        error = UserError("nothing was imported", form_problems(form))
         return _render_datasets(request, form=form, error=error, status=400)
     data = form.cleaned_data
     given = services.Contribution(
@@ -132,7 +132,7 @@ def decide_release(request, pk: int):
     form = DecisionForm(request.POST)
     try:
         if not form.is_valid():
-            raise UserError("the request was not decided", _form_problems(form))
+            raise UserError("the request was not decided", form_problems(form))
         release = services.decide_release(
             release,
             actor=request.user,
@@ -162,7 +162,7 @@ def keep_dataset(request, pk: int):
         if dataset is None:
             raise UserError("no such dataset is held")
         if not form.is_valid():
-            raise UserError(f"{dataset} is unchanged", _form_problems(form))
+            raise UserError(f"{dataset} is unchanged", form_problems(form))
         services.keep_dataset(
             dataset,
             actor=request.user,
@@ -218,11 +218,3 @@ def _saved(upload, folder: Path) -> Path:
         for chunk in upload.chunks():
             f.write(chunk)
     return path
-
-
-def _form_problems(form) -> list[str]:
-    return [
-        f"{name}: {message}" if name != "__all__" else message
-        for name, errors in form.errors.items()
-        for message in errors
-    ]

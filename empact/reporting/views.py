@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from empact.errors import UserError
+from empact.errors import UserError, form_problems
 from empact.reporting import selectors, services, xlsx
 from empact.reporting.forms import (
     AmendmentForm,
@@ -69,7 +69,7 @@ def step_period(request, slug: str, period: str):
     form = PeriodStepForm(request.POST)
     try:
         if not form.is_valid():
-            problems = _form_problems(form)
+            problems = form_problems(form)
             raise UserError(f"the period {found.code} was not changed", problems)
         step = form.cleaned_data["step"]
         services.step_period(found, step, actor=request.user, request=request)
@@ -203,7 +203,7 @@ def step_contribution(request, pk: int):
     found = selectors.get_contribution_for(request.user, pk, request=request)
     form = StepForm(request.POST)
     if not form.is_valid():
-        error = UserError("nothing was changed", _form_problems(form))
+        error = UserError("nothing was changed", form_problems(form))
         return _render_contribution(request, found, error=error, status=400)
     step = form.cleaned_data["step"]
     try:
@@ -254,7 +254,7 @@ def decide_amendment(request, pk: int):
     form = DecisionForm(request.POST)
     try:
         if not form.is_valid():
-            raise UserError("the amendment was not decided", _form_problems(form))
+            raise UserError("the amendment was not decided", form_problems(form))
         approve = form.cleaned_data["decision"] == "approve"
         services.decide_amendment(
             amendment,
@@ -302,11 +302,3 @@ def _render_contribution(
         "jad_mapped": jad_mapped_kpis(contribution.action),
     }
     return render(request, "reporting/contribution.html", context, status=status)
-
-
-def _form_problems(form) -> list[str]:
-    return [
-        f"{name}: {message}" if name != "__all__" else message
-        for name, errors in form.errors.items()
-        for message in errors
-    ]
