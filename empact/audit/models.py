@@ -51,6 +51,8 @@ class AuditEntry(models.Model):
         verbose_name_plural = "audit entries"
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # for last_change(): the latest entry of one operation, read from the index
+            models.Index(fields=["operation", "seq"], name="audit_operation_seq_idx"),
         ]
 
     def __str__(self) -> str:

@@ -44,6 +44,32 @@ class LogFilter:
         }
 
 
+CHANGES = (
+    AuditEntry.Operation.COLLECTION,
+    AuditEntry.Operation.ALTERATION,
+    AuditEntry.Operation.ERASURE,
+)
+
+
+def last_change() -> str:
+    """A name for the state of the data: the chain hash of the latest entry that
+    records a change. Every change of data is audited in the transaction that
+    makes it, so a new change means a new name. Entries are appended in commit
+    order (the append lock is held to the end of the transaction), so read this
+    before the data it names. The hash, not the number, names it: a database
+    restored from a backup reuses numbers, never hashes; "" before any change."""
+    # One query per operation, each answered from the (operation, seq) index; a
+    # single query over all three would walk back through every consultation.
+    latest = [
+        AuditEntry.objects.filter(operation=operation)
+        .order_by("-seq")
+        .values_list("seq", "hash")
+        .first()
+        for operation in CHANGES
+    ]
+    return max((entry for entry in latest if entry), default=(0, ""))[1]
+
+
 def entries_matching(log_filter: LogFilter) -> QuerySet[AuditEntry]:
     """The entries `log_filter` selects, unordered."""
     f = log_filter

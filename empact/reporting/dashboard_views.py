@@ -1,16 +1,14 @@
 from django.shortcuts import render
 from django.utils import timezone
 
-from empact.reporting import dashboards
+from empact.reporting import dashboard_cache, dashboards
 
 
 def plan_dashboard(request, slug: str):
-    page = dashboards.plan_dashboard(
+    context = dashboard_cache.plan_dashboard_page(
         slug, actor=request.user, today=timezone.localdate(), request=request
     )
-    return render(
-        request, "reporting/dashboard.html", {"page": page, "plan": page.plan}
-    )
+    return render(request, "reporting/dashboard.html", context)
 
 
 def action_dashboard(request, slug: str, ref: str):

@@ -217,8 +217,16 @@ def plan_dashboard(
     """Every KPI of the plan against its target, by goal and OA, and the
     contributions by state per period; Http404 for an unknown or invisible plan."""
     pk = _require_plan(slug, actor=actor, request=request)
-    thresholds = thresholds or configured_thresholds()
     plan = Plan.objects.select_related("driver").get(pk=pk)
+    return plan_figures(plan, today=today, thresholds=thresholds)
+
+
+def plan_figures(
+    plan: Plan, *, today: date, thresholds: Thresholds | None = None
+) -> PlanDashboard:
+    """The plan dashboard of a plan the caller has been allowed to see."""
+    pk = plan.pk
+    thresholds = thresholds or configured_thresholds()
     actions_of, kpis_of = _plan_tree(pk)
     # Aggregates over every reported contribution of the plan: see the module doc.
     reported = _with_jad_results(_reported(plan_values(pk)), plan_id=pk)
