@@ -204,6 +204,11 @@ def take_step(
         # Lock order: period, then contribution. Holding the period row means a
         # driver locking it now waits for this step, or this step sees the lock.
         _lock_period(contribution)
+        # A form opened on an older version is a conflict before anything else:
+        # read now, the contribution may be in a state the form never showed
+        # ("a draft cannot be accepted" would not say that someone returned it).
+        if contribution.version != version:
+            raise _conflict(contribution)
         refusal = workflow.step_refusal(
             step, situation(contribution, today=today), reason=reason
         )

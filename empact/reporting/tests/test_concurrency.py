@@ -5,14 +5,19 @@ and two amendment decisions, 100 trials each (200 with -m slow).
 Real concurrent connections: threads released together by a barrier, each with its
 own database connection. PostgreSQL is the authoritative leg (select_for_update and
 row locks are real there); the in-memory SQLite test database has one connection.
+The SQLite leg runs this module again in a child process of its own on a file
+database in IMMEDIATE transaction mode, the production SQLite setting (see
+test_concurrency_sqlite.py, which sets EMPACT_CONCURRENCY_SQLITE_FILE).
 Every outcome is either the call's result or a UserError that says why; anything
 else (a deadlock, "database is locked", an IntegrityError) counts as unhandled.
 """
 
+import os
 import threading
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from empact.accounts.models import RoleAssignment, User
@@ -27,20 +32,37 @@ from empact.reporting.models import (
 )
 from empact.reporting.services import StatusInput, ValueInput
 
+# Set only in the SQLite leg's child process: the test database is this file.
+SQLITE_FILE = os.environ.get("EMPACT_CONCURRENCY_SQLITE_FILE")
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
-        connection.vendor != "postgresql",
+        connection.vendor != "postgresql" and not SQLITE_FILE,
         reason="needs real concurrent connections: run with "
-        "DATABASE_URL=postgres://...",
+        "DATABASE_URL=postgres://... (the SQLite leg is test_concurrency_sqlite.py)",
     ),
 ]
 TODAY = date(2024, 5, 2)
 # T-16 asks for 200 trials of each scenario. That takes about two minutes on
 # PostgreSQL (an unloaded 2-core machine; far longer when it is shared), so the
-# default run takes 100 and the full count is marked slow.
+# default run takes 100 and the full count is marked slow. The SQLite leg's
+# parent chooses its own count.
 TRIALS = [100, pytest.param(200, marks=pytest.mark.slow)]
+if SQLITE_FILE:
+    TRIALS = [int(os.environ["EMPACT_CONCURRENCY_TRIALS"])]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The SQLite leg's test database is a file (pytest-django's hook), so that
+    each thread has a connection of its own; the transaction mode stays the
+    production one, IMMEDIATE (empact.settings.database_from_url)."""
+    if SQLITE_FILE:
+        database = settings.DATABASES["default"]
+        assert database["ENGINE"] == "django.db.backends.sqlite3"
+        assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+        database.setdefault("TEST", {})["NAME"] = SQLITE_FILE
 
 
 def people():
@@ -140,7 +162,7 @@ def test_two_reviewers_at_once_never_lose_an_update(trials, figure):
         )
         lost += len(winners) != 1 or len(losers) != 1 or reviews != 1
         illegal += final.state not in ("accepted", "draft")
-        assert all("changed by someone else" in str(e) for e in losers)
+        assert all("changed by someone else" in str(e) for e in losers), losers
         contribution.delete()
     figure(
         f"concurrency (reviewer accept ∥ reviewer return): {trials} trials, {lost} "

@@ -416,6 +416,16 @@ def submitting_a_stale_version(w):
     step(c, "submit", w.officer, version=1)
 
 
+@forbidden(UserError, "was changed by someone else since you opened it; reload it")
+def accepting_what_another_reviewer_returned_meanwhile(w):
+    """The page and the API read the contribution as it is now (a draft again);
+    the reviewer's form still names the version it was opened on."""
+    c = submitted(w)
+    opened = c.version
+    returned = step(c, "return", w.leader, reason="evidence missing")
+    step(returned, "accept", w.leader, version=opened)
+
+
 @forbidden(UserError, "KPI a: 'twelve' is not a number")
 def saving_a_value_that_is_not_a_number(w):
     save(draft(w), w, value="twelve")
