@@ -23,7 +23,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from empact.reports import content, fonts
 from empact.reports.markings import Marking
-from empact.reports.render import html
+from empact.reports.render import html, isolated
 
 MAX_FILE_BYTES = 20 * 2**20  # a vendored font is a few hundred KiB
 MAX_DATA_URI_BYTES = 4 * 2**20  # a chart's SVG is tens of KiB
@@ -101,8 +101,32 @@ def render(report: content.Report, *, marking: Marking) -> bytes:
 
 
 def pdf_from_html(text: str, *, fetcher: StaticFilesOnly | None = None) -> bytes:
-    """Lay out HTML of ours as PDF, fetching only through `fetcher`."""
+    """Lay out HTML of ours as PDF, fetching only through `fetcher`, in a child
+    process held to EMPACT_PDF_SECONDS of CPU and EMPACT_PDF_MEMORY_MB of memory
+    (isolated.py); RenderingStopped when it goes past them."""
     fetcher = fetcher or StaticFilesOnly()
+
+    def lay_out() -> tuple[bytes | None, list[str], BaseException | None]:
+        # The child's fetcher is a copy: its calls go back either way.
+        try:
+            return _lay_out(text, fetcher), fetcher.calls, None
+        except FatalURLFetchingError as refused:
+            return None, fetcher.calls, refused
+
+    seconds = settings.EMPACT_PDF_SECONDS
+    data, calls, refused = isolated.run_in_child(
+        lay_out,
+        cpu_seconds=seconds,
+        memory_bytes=settings.EMPACT_PDF_MEMORY_MB * 2**20,
+        wall_seconds=4 * seconds,  # a loaded machine gives the child a part of a core
+    )
+    fetcher.calls[:] = calls
+    if refused:
+        raise refused
+    return data
+
+
+def _lay_out(text: str, fetcher: StaticFilesOnly) -> bytes:
     font_config = FontConfiguration()
     font_css = CSS(
         url=fonts.STYLESHEET.resolve().as_uri(),
