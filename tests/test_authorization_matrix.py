@@ -250,6 +250,13 @@ TABLE: dict[str, Access] = {
     "analysis:import_dataset": Access(
         frozenset({"analyst"}), method="post", refused="forbidden"
     ),
+    # EUROPOL's dataset (H0), tightened to H3 by the analyst.
+    "analysis:tighten_handling": Access(
+        frozenset({"analyst"}),
+        method="post",
+        refused="forbidden",
+        data={"code": "H3", "reason": "the provider's request"},
+    ),
     "analysis:runs": Access(frozenset({"analyst"}), refused="forbidden"),
     "analysis:start_run": Access(
         frozenset({"analyst"}), method="post", refused="forbidden"
@@ -400,6 +407,7 @@ def _analysis_world(users, tmp_path) -> dict[str, int]:
         "request_release": hit.pk,
         "decide_release": release.pk,
         "keep_dataset": datasets["FR"].pk,
+        "tighten_handling": datasets["EUROPOL"].pk,
     }
 
 

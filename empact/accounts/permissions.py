@@ -292,6 +292,7 @@ RULES: dict[str, Rule] = {
     "report.produce": produces_reports,
     "analysis.view": is_analyst,
     "analysis.ingest": is_analyst,
+    "analysis.handling": is_analyst,
     "analysis.run": is_analyst,
     "analysis.open": is_analyst,
     "analysis.hits": speaks_for_contributor,

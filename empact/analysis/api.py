@@ -33,6 +33,10 @@ class HitOut(Schema):
     ask: str = Field(..., description="The organisation that holds the other side.")
     reason: str = Field(..., description="The identifiers or fields that matched.")
     score: float
+    handling: str = Field(
+        ...,
+        description="The hit's handling code: the stricter of the two sides' codes.",
+    )
     other_handling: str
     content: list[StatementOut] | None = Field(
         ..., description="The other side's content, when its handling code allows."
@@ -52,6 +56,7 @@ class HitOut(Schema):
             "ask": hit.ask.code,
             "reason": hit.reason,
             "score": hit.score,
+            "handling": hit.handling,
             "other_handling": hit.other_handling,
             "content": content,
             "withheld_because": hit.withheld_because,

@@ -62,3 +62,12 @@ class DecisionForm(forms.Form):
 class KeepForm(forms.Form):
     until = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(max_length=1000)
+
+
+class TightenForm(forms.Form):
+    code = forms.ChoiceField(choices=Handling.choices, label="New handling code")
+    reason = forms.CharField(
+        max_length=1000,
+        help_text="the provider's request or the case reference; recorded in the "
+        "audit log",
+    )

@@ -33,6 +33,7 @@ class OwnHit:
     reason: str
     score: float
     other_handling: str
+    handling: str  # the hit's own: the stricter of the two sides (DESIGN §6)
     content: list[tuple[str, str, str]] | None
     release: Release | None
 
@@ -192,6 +193,7 @@ def _own_hit(
         reason=hit.reason,
         score=hit.score,
         other_handling=other.handling,
+        handling=hit.handling,
         content=contents[other.name, other_entity] if shown else None,
         release=releases.get((other.pk, other_entity)),
     )

@@ -435,6 +435,16 @@ def _person_count(con) -> int:
 
 
 def _save_hits(run: Run, pairs, by_name: dict[str, Dataset], progress) -> int:
+    # Each hit is coded from its datasets' codes as they stand now, not as they
+    # were when the run read them: a tightening that committed while the engine
+    # ran is kept; a later one waits for these locks, then recodes these hits
+    # (analysis/handling.py).
+    codes = dict(
+        Dataset.objects.select_for_update()
+        .filter(pk__in=[d.pk for d in by_name.values()])
+        .order_by("pk")
+        .values_list("name", "handling")
+    )
     batch: list[Hit] = []
     for left, left_ds, right, right_ds, score, reason in pairs:
         batch.append(
@@ -446,9 +456,7 @@ def _save_hits(run: Run, pairs, by_name: dict[str, Dataset], progress) -> int:
                 right_entity=right,
                 score=score,
                 reason=reason[:255],
-                handling=most_restrictive(
-                    [by_name[left_ds].handling, by_name[right_ds].handling]
-                ),
+                handling=most_restrictive([codes[left_ds], codes[right_ds]]),
             )
         )
         if len(batch) >= HITS_BATCH:

@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from empact.analysis import selectors
 from empact.analysis.models import Run
 from empact.audit.log import record
+from empact.engine.tables import most_restrictive
 from empact.errors import UserError
 from empact.organisations.models import Organisation
 from empact.reports.markings import Marking, marking_for
@@ -48,6 +49,14 @@ class CrossmatchReport:
     def contributors_to_ask(self) -> list[str]:
         return sorted({h.ask.code for h in self.hits})
 
+    @property
+    def handling(self) -> str | None:
+        """The report's handling code: the strictest of the hits it shows (each
+        already the stricter of its two sides); None when it shows no data."""
+        if not self.hits:
+            return None
+        return most_restrictive(h.handling for h in self.hits)
+
 
 @dataclass(frozen=True)
 class CrossmatchExport:
@@ -63,13 +72,8 @@ def produce_crossmatch_report(
     if fmt not in FORMATS:
         raise UserError(f"format {fmt!r}: choose one of {', '.join(FORMATS)}")
     chosen = marking_for(marking)
-    hits = selectors.own_hits(actor, organisation, request=request)
-    report = CrossmatchReport(
-        organisation=organisation,
-        hits=hits,
-        run=Run.objects.filter(finished_at__isnull=False).first(),
-        generated_at=timezone.now(),
-    )
+    report = crossmatch_report(actor, organisation, request=request)
+    hits = report.hits
     data = RENDERERS[fmt](report, chosen)
     filename = f"crossmatch-{organisation.code}-{report.generated_at:%Y%m%d}.{fmt}"
     record(
@@ -81,11 +85,24 @@ def produce_crossmatch_report(
         extra={
             "format": fmt,
             "marking": chosen.code,
+            "handling": report.handling,
             "hits": len(hits),
             "contents": sum(1 for h in hits if h.content is not None),
         },
     )
     return CrossmatchExport(data, filename, FORMATS[fmt])
+
+
+def crossmatch_report(
+    actor, organisation: Organisation, *, request=None
+) -> CrossmatchReport:
+    """What the report says, read from the hits as they stand (nothing is kept)."""
+    return CrossmatchReport(
+        organisation=organisation,
+        hits=selectors.own_hits(actor, organisation, request=request),
+        run=Run.objects.filter(finished_at__isnull=False).first(),
+        generated_at=timezone.now(),
+    )
 
 
 def crossmatch_html(report: CrossmatchReport, marking: Marking) -> str:
@@ -113,6 +130,7 @@ def _xlsx(report: CrossmatchReport, marking: Marking) -> bytes:
             h.reason,
             h.score,
             h.ask.code,
+            h.handling,
             h.other_handling,
             "; ".join(f"{p}: {v}" for _s, p, v in h.content)
             if h.content is not None
@@ -129,6 +147,7 @@ def _xlsx(report: CrossmatchReport, marking: Marking) -> bytes:
             Column("Shared", 36),
             Column("Score", 8, NUMBER),
             Column("Ask", 10),
+            Column("Handling", 10),
             Column("Their handling", 10),
             Column("Their entity", 50),
             Column("Withheld because", 36),
@@ -137,6 +156,8 @@ def _xlsx(report: CrossmatchReport, marking: Marking) -> bytes:
     )
     buffer = io.BytesIO()
     title = f"Cross-match report of {report.organisation.code}"
+    if report.handling:
+        title += f", handling code {report.handling}"
     write_workbook([sheet], marking=marking.label, title=title, file=buffer)
     return buffer.getvalue()
 

@@ -1,5 +1,5 @@
-"""`empact analysis ingest|crossmatch|retention`: the analysis project for analysts
-and scripted runs.
+"""`empact analysis ingest|crossmatch|handling|retention`: the analysis project for
+analysts and scripted runs.
 
 The command line has no signed-in user: `--as USERNAME` names the person on whose
 behalf it acts, and the permission module decides as for a page. Retention runs as
@@ -18,6 +18,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from empact.analysis import services
+from empact.analysis.handling import tighten_handling
 from empact.analysis.models import Dataset, Hit
 from empact.commandline import acting_user, add_as_argument
 from empact.errors import UserError
@@ -76,6 +77,25 @@ class Command(BaseCommand):
         )
         add_as_argument(p)
         p = sub.add_parser(
+            "handling",
+            help="tighten a dataset's handling code at its provider's request, never "
+            "loosen it; every hit of the dataset takes the stricter code at once",
+        )
+        p.add_argument("dataset", help="the dataset's name, e.g. de-0123456789abcdef")
+        p.add_argument(
+            "--to",
+            dest="code",
+            required=True,
+            choices=["H0", "H1", "H2", "H3"],
+            help="the new code, stricter than the dataset's",
+        )
+        p.add_argument(
+            "--reason",
+            required=True,
+            help="the provider's request or the case reference (audited)",
+        )
+        add_as_argument(p)
+        p = sub.add_parser(
             "retention",
             help="list datasets past their review date; --apply erases them",
         )
@@ -126,6 +146,20 @@ class Command(BaseCommand):
         self.stdout.write(
             f"run {run.pk}: {run.datasets} datasets, {run.pairs} pairs across "
             "contributors" + (f", written to {out}" if out else "")
+        )
+
+    def _handling(self, *, dataset, code, reason, as_user, **o):
+        actor = acting_user(as_user)
+        held = Dataset.objects.filter(name=dataset).select_related("contributor")
+        if not held:
+            raise CommandError(f"{dataset}: there is no dataset of that name")
+        done = tighten_handling(held[0], code, actor=actor, reason=reason)
+        if not done.changed:
+            self.stdout.write(f"{dataset}: already {code}, unchanged")
+            return
+        self.stdout.write(
+            f"{dataset}: handling code {done.previous} -> {done.code}; "
+            f"{done.hits} hit(s) took the stricter code"
         )
 
     def _retention(self, *, apply, **o):
