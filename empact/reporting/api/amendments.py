@@ -24,6 +24,7 @@ from empact.reporting.api.errors import (
     WRITE_ERRORS,
     VersionConflict,
 )
+from empact.reporting.api.links import AMENDMENT, links
 from empact.reporting.models import AmendmentRequest, Contribution
 
 router = Router(tags=["amendments"])
@@ -104,7 +105,11 @@ def list_amendments(request, filters: Query[AmendmentFilter]):
     ).order_by("pk")
 
 
-@router.get("/amendments/{id}", response={200: AmendmentDetailOut, **READ_ERRORS})
+@router.get(
+    "/amendments/{id}",
+    response={200: AmendmentDetailOut, **READ_ERRORS},
+    openapi_extra=links(200, **AMENDMENT),
+)
 def get_amendment(request, id: int):
     """One amendment request with the change it asks for; a consultation of its
     contribution, as reading the contribution page is."""
@@ -116,6 +121,7 @@ def get_amendment(request, id: int):
 @router.post(
     "/contributions/{id}/amendments",
     response={201: AmendmentDetailOut, **WRITE_ERRORS},
+    openapi_extra=links(201, **AMENDMENT),
 )
 def request_amendment(request, id: int, data: AmendmentIn):
     """Ask the driver to change a contribution of a locked period."""
@@ -133,7 +139,9 @@ def request_amendment(request, id: int, data: AmendmentIn):
 
 
 @router.post(
-    "/amendments/{id}/decide", response={200: AmendmentDetailOut, **WRITE_ERRORS}
+    "/amendments/{id}/decide",
+    response={200: AmendmentDetailOut, **WRITE_ERRORS},
+    openapi_extra=links(200, **AMENDMENT),
 )
 def decide_amendment(request, id: int, data: DecisionIn):
     """The plan's driver approves (the change is applied) or rejects, saying why."""

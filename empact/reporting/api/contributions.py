@@ -29,6 +29,7 @@ from empact.reporting.api.errors import (
     WRITE_ERRORS,
     VersionConflict,
 )
+from empact.reporting.api.links import CONTRIBUTION, LISTED, links
 from empact.reporting.models import Contribution, ReportingPeriod
 
 router = Router(tags=["contributions"])
@@ -161,7 +162,11 @@ def list_periods(request, slug: str):
 # Contributions ------------------------------------------------------------------
 
 
-@router.get("/contributions", response={200: list[ContributionOut], **LIST_ERRORS})
+@router.get(
+    "/contributions",
+    response={200: list[ContributionOut], **LIST_ERRORS},
+    openapi_extra=links(200, **LISTED),
+)
 @paginate(LimitOffset)
 def list_contributions(request, filters: Query[ContributionFilter]):
     found = _visible_contributions(request)
@@ -175,14 +180,22 @@ def list_contributions(request, filters: Query[ContributionFilter]):
     return found
 
 
-@router.get("/contributions/{id}", response={200: ContributionDetailOut, **READ_ERRORS})
+@router.get(
+    "/contributions/{id}",
+    response={200: ContributionDetailOut, **READ_ERRORS},
+    openapi_extra=links(200, **CONTRIBUTION),
+)
 def get_contribution(request, id: int):
     contribution = contribution_detail(request, id)
     record_consultation(contribution, actor=request.auth, request=request)
     return contribution
 
 
-@router.post("/contributions", response={201: ContributionDetailOut, **WRITE_ERRORS})
+@router.post(
+    "/contributions",
+    response={201: ContributionDetailOut, **WRITE_ERRORS},
+    openapi_extra=links(201, **CONTRIBUTION),
+)
 def start_contribution(request, data: StartIn):
     plan = _plan(request, data.plan)
     action = plan.actions.filter(ref=data.oa).first()
@@ -199,7 +212,9 @@ def start_contribution(request, data: StartIn):
 
 
 @router.put(
-    "/contributions/{id}", response={200: ContributionDetailOut, **WRITE_ERRORS}
+    "/contributions/{id}",
+    response={200: ContributionDetailOut, **WRITE_ERRORS},
+    openapi_extra=links(200, **CONTRIBUTION),
 )
 def save_contribution(request, id: int, data: SaveIn):
     contribution = contribution_detail(request, id)
@@ -224,21 +239,25 @@ def save_contribution(request, id: int, data: SaveIn):
 # The workflow: the organisation submits, the OA's leaders accept or return -------
 
 
-STEPPED = {200: ContributionDetailOut, **WRITE_ERRORS}
+STEPPED = {
+    "response": {200: ContributionDetailOut, **WRITE_ERRORS},
+    "openapi_extra": links(200, **CONTRIBUTION),
+    "tags": ["review"],
+}
 
 
-@router.post("/contributions/{id}/submit", response=STEPPED, tags=["review"])
+@router.post("/contributions/{id}/submit", **STEPPED)
 def submit_contribution(request, id: int, data: StepIn):
     return _take_step(request, id, "submit", data.version)
 
 
-@router.post("/contributions/{id}/accept", response=STEPPED, tags=["review"])
+@router.post("/contributions/{id}/accept", **STEPPED)
 def accept_contribution(request, id: int, data: StepIn):
     """The OA's action leader or co-leader accepts a submitted contribution."""
     return _take_step(request, id, "accept", data.version)
 
 
-@router.post("/contributions/{id}/return", response=STEPPED, tags=["review"])
+@router.post("/contributions/{id}/return", **STEPPED)
 def return_contribution(request, id: int, data: ReturnIn):
     """The OA's action leader or co-leader sends a submitted contribution back to
     its organisation as a draft, saying why."""

@@ -22,6 +22,7 @@ from empact.reporting.api.errors import (
     Problem,
     Refused,
 )
+from empact.reporting.api.links import links, to
 from empact.reporting.jad_selectors import Totals
 from empact.reporting.models import JADMeasure, JointActionDay
 
@@ -108,7 +109,11 @@ def list_jads(request, slug: str):
     return [_with_totals(row.jad, row.totals) for row in page.rows]
 
 
-@router.get("/jads/{id}", response={200: JADDetailOut, **READ_ERRORS})
+@router.get(
+    "/jads/{id}",
+    response={200: JADDetailOut, **READ_ERRORS},
+    openapi_extra=links(200, record=to("record_jad_result", "$response.body#/id")),
+)
 def get_jad(request, id: int):
     """One JAD with its totals and each participating organisation's results."""
     jad = jad_selectors.get_jad_for(request.auth, id, request=request)
@@ -128,6 +133,7 @@ def get_jad(request, id: int):
 @router.post(
     "/jads/{id}/results",
     response={200: OwnResultsOut, **WRITE_ERRORS, 403: Problem},
+    openapi_extra=links(200, read=to("get_jad", "$response.body#/jad")),
 )
 def record_jad_result(request, id: int, data: ResultIn):
     """Record one result of the caller's own organisation; recording a measure
