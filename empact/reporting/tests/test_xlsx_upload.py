@@ -1,3 +1,5 @@
+import errno
+import os
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -195,6 +197,36 @@ def test_the_command_writes_the_template_and_uploads_it(setup, tmp_path):
 
     assert out.getvalue().strip() == "IT · OA 1.1 · 2024-H1: saved, now version 2"
     assert setup.contribution.values.get().value == 7
+
+
+@pytest.mark.parametrize("before", [None, b"the previous workbook"])
+def test_a_template_write_that_fails_leaves_the_previous_file_and_no_partial(
+    setup, tmp_path, monkeypatch, before
+):
+    """-o writes beside the file, flushes, then renames it over: a failure (here
+    the disk, at the flush) leaves what was there before, or nothing, and no
+    partial file beside it."""
+    ReportingPeriod.objects.update(deadline=date(2099, 12, 31))
+    path = tmp_path / "it.xlsx"
+    if before is not None:
+        path.write_bytes(before)
+    args = ["--oa", "1.1", "--org", "IT", "--period", "2024-H1", "--as", "marco"]
+
+    def disk_full(fd):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(
+        CommandError, match=r"it\.xlsx: cannot write it \(No space left on device\)"
+    ):
+        call_command("reporting", "template", *args, "-o", str(path), stderr=StringIO())
+
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["it.xlsx"] if before else [])
+    assert before is None or path.read_bytes() == before
+    monkeypatch.undo()
+    call_command("reporting", "template", *args, "-o", str(path), stderr=StringIO())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["it.xlsx"]
+    assert load_workbook(path).sheetnames  # whole this time
 
 
 def test_the_command_refuses_a_user_without_a_role(setup, tmp_path):

@@ -199,6 +199,9 @@ def test_the_command_refuses_in_one_line(world, tmp_path):
     with pytest.raises(CommandError, match="--as nobody: there is no active user"):
         call_command(*base, "--period", "2024-H1", "--as", "nobody")
     assert not target.exists()
+    nowhere = ["-o", str(tmp_path / "missing" / "r.html"), "--as", "driver"]
+    with pytest.raises(CommandError, match=r"r\.html: cannot write there \(No such"):
+        call_command(*base, "--period", "2024-H1", *nowhere)
 
 
 def test_the_page_offers_the_choices_and_downloads_the_report(world, client):

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from empact.commandline import acting_user, add_as_argument, chosen_plan
 from empact.errors import UserError
+from empact.files import write_whole
 from empact.organisations.models import Organisation
 from empact.plans.models import Action
 from empact.reporting import services, xlsx
@@ -57,7 +58,7 @@ class Command(BaseCommand):
         if output is None:
             sys.stdout.buffer.write(data)
             return
-        output.write_bytes(data)
+        write_whole(output, data)
         self.stderr.write(f"{contribution}: version {contribution.version} → {output}")
 
     def do_upload(self, *, actor, file, **options):

@@ -7,9 +7,7 @@ as that person's disclosure. Exit status 1 with one line for anything refused.
 """
 
 import logging
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
@@ -19,6 +17,7 @@ from tqdm import tqdm
 
 from empact.commandline import acting_user, add_as_argument, chosen_plan
 from empact.errors import UserError
+from empact.files import write_whole
 from empact.reports import exports
 from empact.reports.markings import LIMITE
 from empact.reports.render import FORMATS
@@ -50,6 +49,7 @@ class Command(BaseCommand):
             export = self._produce(
                 kind, acting_user(as_user), chosen_plan(plan), options
             )
+            write_whole(output, export.data)
         except UserError as e:
             raise CommandError(str(e)) from None
         except (Http404, PermissionDenied):
@@ -57,7 +57,6 @@ class Command(BaseCommand):
                 f"--as {as_user} may not produce the plan's reports (the plan's "
                 "drivers and EMPACT support may)"
             ) from None
-        _write_whole(output, export.data)
         draft = " DRAFT" if export.report.draft else ""
         self.stdout.write(
             f"{export.report.title} {export.report.scope}{draft} "
@@ -137,27 +136,3 @@ class _pages_to:
         self.logger.removeHandler(self.handler)
         self.logger.setLevel(self.saved[0])
         self.logger.propagate = self.saved[1]
-
-
-def _write_whole(path: Path, data: bytes) -> None:
-    """Write beside `path`, then rename: a command killed half-way leaves the
-    previous file or none at `path`, never a torn report (T-18). The report is
-    readable by its owner only, as the analysis store's files are."""
-    try:
-        fd, partial = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".partial", dir=path.parent
-        )
-    except OSError as e:
-        raise CommandError(f"-o {path}: cannot write there ({e.strerror})") from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(partial, path)
-    except OSError as e:
-        Path(partial).unlink(missing_ok=True)
-        raise CommandError(f"-o {path}: cannot write it ({e.strerror})") from None
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
