@@ -21,9 +21,14 @@ $(VENV)/.synced: $(BIN)/uv pyproject.toml uv.lock
 sysdeps:
 	@scripts/install-system-deps
 
+# The development server, and beside it a worker for queued cross-match runs, which
+# stops when the server does (Ctrl-C).
 run: $(VENV)/.synced sysdeps
 	EMPACT_DEBUG=true EMPACT_DEMO=true $(BIN)/empact demo --print-logins
-	EMPACT_DEBUG=true EMPACT_DEMO=true $(BIN)/empact runserver 127.0.0.1:8000
+	@export EMPACT_DEBUG=true EMPACT_DEMO=true; \
+	$(BIN)/empact worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	$(BIN)/empact runserver 127.0.0.1:8000
 
 demo: $(VENV)/.synced
 	EMPACT_DEMO=true $(BIN)/empact demo --print-logins

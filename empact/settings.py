@@ -211,6 +211,9 @@ STATIC_ROOT = Path(os.getenv("EMPACT_STATIC_ROOT", BASE_DIR / "var" / "static"))
 EMPACT_ANALYSIS_DIR = Path(
     os.getenv("EMPACT_ANALYSIS_DIR", BASE_DIR / "var" / "analysis")
 )
+# A cross-match run claimed by `empact worker` longer ago than this is taken back
+# from a worker that stopped, and run again (analysis/runs.py).
+EMPACT_WORKER_STALE_MINUTES = env_int("EMPACT_WORKER_STALE_MINUTES", 120, minimum=1)
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

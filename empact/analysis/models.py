@@ -79,25 +79,54 @@ class Dataset(models.Model):
 
 
 class Run(models.Model):
-    """One cross-match over every dataset held at the time."""
+    """One cross-match over every dataset held when it executes.
+
+    Queued by an analyst, claimed and executed by `empact worker`
+    (empact/analysis/runs.py); a run from the command line is claimed at once by
+    the command itself. `finished_at` is set only when its hits were saved: the
+    hits of the last finished run are the current ones. A failed run saved
+    nothing, so the previous hits stay.
+    """
 
     class Kind(models.TextChoices):
         DETERMINISTIC = "deterministic", _("Shared identifiers only")
         FULL = "full", _("Shared identifiers and probable person matches")
 
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    # What was asked for: persons matched too (full) or shared identifiers only.
     kind = models.CharField(max_length=14, choices=Kind.choices)
-    started_by = models.CharField(max_length=150)
-    started_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=7, choices=Status.choices, default=Status.QUEUED
+    )
+    queued_by = models.CharField(max_length=150)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    # Claims so far: a run taken back from a worker that stopped is claimed again.
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(
+        blank=True, help_text=_("why the run failed, for the person who queued it")
+    )
     datasets = models.PositiveIntegerField(default=0)
     pairs = models.PositiveIntegerField(default=0)
     threshold = models.FloatField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-started_at"]
+        ordering = ["-queued_at", "-pk"]
+        indexes = [models.Index(fields=["status", "queued_at"], name="run_queue")]
 
     def __str__(self) -> str:
         return f"run {self.pk} ({self.kind})"
+
+    @property
+    def ended_at(self):
+        return self.finished_at or self.failed_at
 
 
 class Hit(models.Model):

@@ -15,6 +15,7 @@ from empact.accounts import permissions
 from empact.analysis import selectors, services, store
 from empact.analysis.forms import DecisionForm, ImportForm, KeepForm, ReasonForm
 from empact.analysis.models import Dataset
+from empact.analysis.runs import queue_crossmatch
 from empact.errors import UserError, form_problems
 
 # Datasets and runs (analysts) ------------------------------------------------------
@@ -71,14 +72,15 @@ def runs(request):
 @require_POST
 def start_run(request):
     permissions.require(request.user, "analysis.run", request=request)
-    run = services.run_crossmatch(
+    run = queue_crossmatch(
         actor=request.user,
-        today=timezone.localdate(),
         persons=request.POST.get("persons") == "yes",
         request=request,
     )
     messages.success(
-        request, f"Run {run.pk}: {run.pairs:,} hits across {run.datasets} datasets."
+        request,
+        f"Run {run.pk} is queued: a worker runs it shortly, and its hits then "
+        "replace the last run's. Reload this page to follow it.",
     )
     return redirect("analysis:runs")
 

@@ -3,13 +3,16 @@ release, open with a reason, keep."""
 
 import json
 from datetime import date, timedelta
+from io import StringIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
 
 from empact.accounts.tests.helpers import sign_in
-from empact.analysis.models import Dataset, Hit, Release
+from empact.analysis import store
+from empact.analysis.models import Dataset, Hit, Release, Run
 from empact.analysis.tests.conftest import person
 from empact.audit.models import AuditEntry
 
@@ -46,6 +49,7 @@ def with_hit(analyst):
         form = import_form(code, handling, upload(f"{code}.jsonl", [entity]))
         analyst.post(reverse("analysis:import_dataset"), form)
     analyst.post(reverse("analysis:start_run"))
+    call_command("worker", "--once", stdout=StringIO())
     return Hit.objects.get()
 
 
@@ -157,3 +161,21 @@ def test_the_dpo_keeps_a_dataset_due_for_review(client, people, analyst):
     dataset.refresh_from_db()
     assert dataset.review_date.isoformat() == until
     assert dataset.kept_reason == "trial pending"
+
+
+def test_the_runs_page_shows_the_queue_and_why_a_run_failed(analyst, with_hit):
+    url = reverse("analysis:runs")
+    queued = analyst.post(reverse("analysis:start_run"), follow=True)
+    run = Run.objects.first()
+    assert f"Run {run.pk} is queued" in queued.text
+    assert "Queued</span>" in queued.text
+    store.dataset_file(with_hit.left_dataset.name).unlink()
+
+    call_command("worker", "--once", stdout=StringIO())
+
+    page = analyst.get(url).text
+    assert page.count("Done</span>") == 1
+    assert page.count("Failed</span>") == 1
+    assert "the analysis store has no file for" in page
+    assert page.count("<td>analyst</td>") == 2
+    assert Hit.objects.get() == with_hit
