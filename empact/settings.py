@@ -308,12 +308,12 @@ EMPACT_XLSX_MAX_UNPACKED_BYTES = env_int("EMPACT_XLSX_MAX_UNPACKED_BYTES", 50 * 
 EMPACT_XLSX_MAX_RATIO = env_int("EMPACT_XLSX_MAX_RATIO", 100, minimum=1)
 EMPACT_XLSX_MAX_ROWS = env_int("EMPACT_XLSX_MAX_ROWS", 1000, minimum=1)
 
-# Reports (empact/reports/markings.py): LIMITE is always available; the
-# classification RESTREINT UE/EU RESTRICTED only once the operator records the
-# platform's accreditation to hold EU classified information here (its reference).
 # Reports: each PDF is laid out in a child process held to these (V-8).
 EMPACT_PDF_SECONDS = env_int("EMPACT_PDF_SECONDS", 120, minimum=1)
 EMPACT_PDF_MEMORY_MB = env_int("EMPACT_PDF_MEMORY_MB", 2048, minimum=64)
+# Reports (empact/reports/markings.py): LIMITE is always available; the
+# classification RESTREINT UE/EU RESTRICTED only once the operator records the
+# platform's accreditation to hold EU classified information here (its reference).
 EMPACT_EUCI_ACCREDITATION = os.getenv("EMPACT_EUCI_ACCREDITATION", "").strip()
 
 LOGGING = {
