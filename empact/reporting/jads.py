@@ -19,6 +19,7 @@ from empact.errors import UserError
 from empact.organisations.models import Organisation
 from empact.plans.models import KPI, Action, Plan
 from empact.reporting.models import JADMapping, JADMeasure, JADResult, JointActionDay
+from empact.reporting.services import NUL_PROBLEM
 
 NAME_MAX = JointActionDay._meta.get_field("name").max_length
 KIND_MAX = JADResult._meta.get_field("seizure_kind").max_length
@@ -194,6 +195,8 @@ def result_problems(measure: str, seizure_kind: str, value: int) -> list[str]:
         problems.append("seizures: say what was seized, e.g. cash, vehicles, boats")
     if measure != JADMeasure.SEIZURES and seizure_kind:
         problems.append(f"{measure}: only seizures have a kind ({seizure_kind!r})")
+    if "\x00" in seizure_kind:
+        problems.append(f"seizures: the kind {NUL_PROBLEM}")
     if len(seizure_kind) > KIND_MAX:
         problems.append(
             f"seizures of {seizure_kind[:20]}...: {KIND_MAX} characters at most"

@@ -200,6 +200,11 @@ def take_step(
     """submit (the organisation), accept or return (the action leader)."""
     permission = "contribution.edit" if step == "submit" else "contribution.review"
     permissions.require(actor, permission, contribution, request=request)
+    if _has_nul(reason):
+        raise UserError(
+            f"{contribution} cannot be {workflow.past_tense(step)}: the reason "
+            f"{NUL_PROBLEM}"
+        )
     with transaction.atomic():
         # Lock order: period, then contribution. Holding the period row means a
         # driver locking it now waits for this step, or this step sees the lock.
@@ -265,6 +270,8 @@ def request_amendment(
         )
     if not reason.strip():
         raise UserError("say why the amendment is needed")
+    if _has_nul(reason):
+        raise UserError(f"the reason {NUL_PROBLEM}; the amendment was not requested")
     # Checked now, not only when the driver decides: an amendment with a bad
     # figure could never be approved, and its author would not be told why.
     *_, problems = _cleaned_proposal(contribution, proposed)
@@ -296,6 +303,8 @@ def decide_amendment(
     permissions.require(actor, "amendment.decide", contribution, request=request)
     if not approve and not reason.strip():
         raise UserError("to reject an amendment, say why")
+    if _has_nul(reason):
+        raise UserError(f"the reason {NUL_PROBLEM}; the amendment was not decided")
     values, statuses, problems = _cleaned_proposal(contribution, amendment.proposed)
     if approve and problems:
         raise UserError("the amendment cannot be applied", problems)
@@ -518,6 +527,8 @@ def _cleaned_proposal(contribution: Contribution, proposed: dict):
     activities = {a.pk: a for a in contribution.action.activities.all()}
     values, problems = _clean_values(_value_inputs(proposed), kpis)
     statuses, more = _clean_statuses(_status_inputs(proposed), activities)
+    if _has_nul(proposed.get("narrative") or ""):
+        more.append(f"the narrative {NUL_PROBLEM}")
     return values, statuses, problems + more
 
 

@@ -17,7 +17,12 @@ from empact.audit.log import record_consultation
 from empact.errors import UserError
 from empact.paging import LimitOffset
 from empact.reporting import selectors, services
-from empact.reporting.api.contributions import StatusIn, ValueIn, report_inputs
+from empact.reporting.api.contributions import (
+    SLUG,
+    StatusIn,
+    ValueIn,
+    report_inputs,
+)
 from empact.reporting.api.errors import (
     LIST_ERRORS,
     READ_ERRORS,
@@ -76,7 +81,7 @@ class AmendmentIn(Schema):
 
 
 class AmendmentFilter(Schema):
-    plan: str | None = Field(None, max_length=100)
+    plan: str | None = Field(None, max_length=100, pattern=SLUG)
     state: Literal["pending", "approved", "rejected"] | None = None
     contribution: int | None = Field(None, ge=1, le=2**63 - 1)  # a BigAutoField
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from empact.accounts import permissions
@@ -34,6 +34,10 @@ from empact.reporting.models import Contribution, ReportingPeriod
 
 router = Router(tags=["contributions"])
 PERIOD_CODE = r"^\d{4}-H[12]$"
+# What a name the API looks up may hold: a plan's slug (a SlugField), and, for
+# other names, anything but NUL, which PostgreSQL cannot even compare (a 500).
+SLUG = r"^[-a-zA-Z0-9_]+$"
+NO_NUL = r"^[^\x00]*$"
 
 
 class PlanOut(Schema):
@@ -83,14 +87,14 @@ class ContributionDetailOut(ContributionOut):
 
 
 class ContributionFilter(Schema):
-    plan: str | None = None
+    plan: str | None = Field(None, max_length=100, pattern=SLUG)
     period: str | None = Field(None, pattern=PERIOD_CODE)
-    oa: str | None = Field(None, max_length=10)
+    oa: str | None = Field(None, max_length=10, pattern=NO_NUL)
 
 
 class StartIn(Schema):
-    plan: str = Field(..., max_length=100)
-    oa: str = Field(..., max_length=10)
+    plan: str = Field(..., max_length=100, pattern=SLUG)
+    oa: str = Field(..., max_length=10, pattern=NO_NUL)
     period: str = Field(..., pattern=PERIOD_CODE)
 
 
@@ -143,7 +147,7 @@ def list_plans(request):
 
 
 @router.get("/plans/{slug}", response={200: dict, **READ_ERRORS}, tags=["plans"])
-def get_plan(request, slug: str):
+def get_plan(request, slug: str = Path(..., max_length=100, pattern=SLUG)):
     return plan_as_dict(_plan(request, slug))
 
 
@@ -153,7 +157,7 @@ def get_plan(request, slug: str):
     tags=["plans"],
 )
 @paginate(LimitOffset)
-def list_periods(request, slug: str):
+def list_periods(request, slug: str = Path(..., max_length=100, pattern=SLUG)):
     return ReportingPeriod.objects.filter(plan=_plan(request, slug)).order_by(
         "year", "half"
     )

@@ -10,12 +10,13 @@ import datetime
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied
-from ninja import Field, Router, Schema
+from ninja import Field, Path, Router, Schema
 from ninja.pagination import paginate
 
 from empact.errors import UserError
 from empact.paging import LimitOffset
 from empact.reporting import jad_selectors, jads
+from empact.reporting.api.contributions import SLUG
 from empact.reporting.api.errors import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -103,7 +104,7 @@ class OwnResultsOut(Schema):
 
 @router.get("/plans/{slug}/jads", response={200: list[JADRowOut], **READ_ERRORS})
 @paginate(LimitOffset)
-def list_jads(request, slug: str):
+def list_jads(request, slug: str = Path(..., max_length=100, pattern=SLUG)):
     """The plan's JADs, each with what its results add up to."""
     page = jad_selectors.jads_page(slug, actor=request.auth, request=request)
     return [_with_totals(row.jad, row.totals) for row in page.rows]
