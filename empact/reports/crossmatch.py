@@ -100,7 +100,11 @@ def crossmatch_report(
     return CrossmatchReport(
         organisation=organisation,
         hits=selectors.own_hits(actor, organisation, request=request),
-        run=Run.objects.filter(finished_at__isnull=False).first(),
+        # Each run that saves its hits replaces all others', so the hits that
+        # stand are those of the run that saved last, whenever it was queued.
+        run=Run.objects.filter(finished_at__isnull=False)
+        .order_by("-finished_at", "-pk")
+        .first(),
         generated_at=timezone.now(),
     )
 

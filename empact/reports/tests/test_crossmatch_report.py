@@ -123,3 +123,25 @@ def test_a_classification_without_accreditation_is_refused(world):
             user, user.organisation, fmt="pdf", marking="restreint-ue"
         )
     assert not AuditEntry.objects.filter(action="report.crossmatch_exported").exists()
+
+
+def test_the_report_names_the_run_whose_hits_stand(world):
+    """Two workers may finish runs out of the order they were queued in: the
+    hits that stand are those of the run that saved last, and so is the run."""
+    from django.utils import timezone
+
+    from empact.analysis import runs
+    from empact.analysis.models import Hit
+    from empact.reports.crossmatch import crossmatch_report
+
+    analyst = User.objects.get(username="analyst")
+    queued = [runs.queue_crossmatch(actor=analyst) for _ in range(2)]
+    older, newer = (runs.claim_next_run(now=timezone.now()) for _ in range(2))
+    assert [older, newer] == queued
+    services.execute_run(newer, today=date.today())
+    services.execute_run(older, today=date.today())  # the slower one, saved last
+
+    user = world["DE"]
+    report = crossmatch_report(user, user.organisation)
+    assert report.hits and {hit.run_id for hit in Hit.objects.all()} == {older.pk}
+    assert report.run == older
