@@ -3,6 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from empact.api import api
+from empact.web import converters
+
+converters.register()  # before the apps' patterns below, which use `text`
 
 urlpatterns = [
     path("", include("empact.plans.urls")),

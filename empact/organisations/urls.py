@@ -5,5 +5,5 @@ from empact.organisations import views
 app_name = "organisations"
 urlpatterns = [
     path("", views.organisation_list, name="list"),
-    path("<str:code>/", views.organisation_detail, name="detail"),
+    path("<text:code>/", views.organisation_detail, name="detail"),
 ]

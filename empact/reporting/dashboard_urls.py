@@ -6,12 +6,12 @@ app_name = "dashboards"
 urlpatterns = [
     path("plans/<slug:slug>/dashboard/", views.plan_dashboard, name="plan"),
     path(
-        "plans/<slug:slug>/dashboard/oa/<str:ref>/",
+        "plans/<slug:slug>/dashboard/oa/<text:ref>/",
         views.action_dashboard,
         name="action",
     ),
     path(
-        "plans/<slug:slug>/dashboard/organisation/<str:code>/",
+        "plans/<slug:slug>/dashboard/organisation/<text:code>/",
         views.organisation_view,
         name="organisation",
     ),

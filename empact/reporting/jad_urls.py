@@ -8,5 +8,5 @@ urlpatterns = [
     path("plans/<slug:slug>/jads/new/", views.create_jad, name="create"),
     path("jads/<int:pk>/", views.jad_detail, name="detail"),
     path("jads/<int:pk>/mapping/", views.map_kpi, name="map_kpi"),
-    path("jads/<int:pk>/results/<str:code>/", views.jad_results, name="results"),
+    path("jads/<int:pk>/results/<text:code>/", views.jad_results, name="results"),
 ]

@@ -31,12 +31,12 @@ urlpatterns = [
         name="step_period",
     ),
     path(
-        "plans/<slug:slug>/reporting/<period_code:period>/oa/<str:ref>/",
+        "plans/<slug:slug>/reporting/<period_code:period>/oa/<text:ref>/",
         views.period_action,
         name="period_action",
     ),
     path(
-        "plans/<slug:slug>/reporting/<period_code:period>/oa/<str:ref>/start/",
+        "plans/<slug:slug>/reporting/<period_code:period>/oa/<text:ref>/start/",
         views.start_contribution,
         name="start_contribution",
     ),
