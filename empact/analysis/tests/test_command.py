@@ -41,6 +41,35 @@ def test_ingest_then_crossmatch_writes_the_pairs(jsonl, people, tmp_path):
     ]
 
 
+def test_pairs_that_cannot_be_written_whole_leave_the_previous_file(
+    jsonl, people, tmp_path, monkeypatch
+):
+    for code in ("DE", "NL"):
+        path = jsonl(
+            f"{code}.jsonl", [person(f"{code}-1", "Ivan", phone="+4915112345678")]
+        )
+        empact(
+            "analysis", "ingest", str(path), "--contributor", code,
+            "--handling", "H1", "--purpose", "OA 1.1", "--as", "analyst",
+        )  # fmt: skip
+    pairs = tmp_path / "out" / "pairs.csv"
+    pairs.parent.mkdir()
+    pairs.write_text("the previous pairs\n")
+
+    def full_disk(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("empact.files.os.fsync", full_disk)
+    with pytest.raises(CommandError, match="No space left on device"):
+        empact(
+            "analysis", "crossmatch", "--deterministic-only", "--out", str(pairs),
+            "--as", "analyst",
+        )  # fmt: skip
+
+    assert pairs.read_text() == "the previous pairs\n"
+    assert [p.name for p in pairs.parent.iterdir()] == ["pairs.csv"]
+
+
 def test_a_second_ingest_of_the_same_file_says_so(jsonl, people):
     path = jsonl("de.jsonl", [person("de-1", "A")])
     args = ["analysis", "ingest", str(path), "--contributor", "DE"]

@@ -22,6 +22,7 @@ from empact.analysis.handling import tighten_handling
 from empact.analysis.models import Dataset, Hit
 from empact.commandline import acting_user, add_as_argument
 from empact.errors import UserError
+from empact.files import whole_file
 from empact.organisations.models import Organisation
 
 PAIR_HEADER = ["left_id", "right_id", "score", "reason"]
@@ -196,15 +197,13 @@ def _organisation(code: str) -> Organisation:
 
 
 def _write_pairs(run, out: Path) -> None:
-    """The run's pairs as CSV, written beside `out` and renamed into place, so an
-    interrupted command leaves the previous file or none, never half of one."""
+    """The run's pairs as CSV, written whole: an interrupted command leaves the
+    previous file or none, never half of one."""
     hits = Hit.objects.filter(run=run).order_by("left_entity", "right_entity")
-    partial = out.with_name(f".{out.name}.partial")
-    with partial.open("w", newline="", encoding="utf-8") as f:
+    with whole_file(out, text=True) as f:
         writer = csv.writer(f)
         writer.writerow(PAIR_HEADER)
         for hit in hits.iterator(chunk_size=5000):
             writer.writerow(
                 [hit.left_entity, hit.right_entity, f"{hit.score:.4f}", hit.reason]
             )
-    partial.replace(out)
