@@ -1,4 +1,13 @@
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
+
+# CI draws the same examples on every run, so a failure reproduces and a printed
+# figure is stable; HYPOTHESIS_PROFILE=nightly searches afresh each time.
+hypothesis_settings.register_profile("ci", derandomize=True)
+hypothesis_settings.register_profile("nightly", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session", autouse=True)
