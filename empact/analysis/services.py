@@ -430,39 +430,32 @@ def _mapping(mapping_path) -> Mapping | None:
 def _pairs(names: list[str], *, persons: bool):
     if not names:
         return []
-    con = store.connect(names)
+    # Ids as given repeat across datasets ("p1"): the engine sees them qualified
+    # by their dataset, and each pair's side is split back into the two.
+    con = store.connect(names, qualified_ids=True)
     found = ["crossmatch_pairs"]
     crossmatch(con)
     if persons and _person_count(con) > 1:
         persons_from_statements(con)
         link_persons(con)
         found.append("linkage_pairs")
-    columns = "left_id, right_id, score, reason, left_contributor, right_contributor"
     union = " UNION ALL ".join(
-        f"SELECT {columns} FROM {table}"  # noqa: S608 - constant names
+        f"SELECT left_id, right_id, score, reason FROM {table}"  # noqa: S608
         for table in found
     )
-    # The pairs name entities; the dataset of each comes from its statements.
     return con.execute(
         f"""
         WITH pairs AS (
             SELECT left_id, right_id, max(score) AS score,
-                   string_agg(reason, '; ' ORDER BY score DESC) AS reason,
-                   any_value(left_contributor) AS left_contributor,
-                   any_value(right_contributor) AS right_contributor
+                   string_agg(reason, '; ' ORDER BY score DESC) AS reason
             FROM ({union}) GROUP BY left_id, right_id
-        ),
-        where_held AS (
-            SELECT entity_id, contributor, min(dataset) AS dataset
-            FROM entities GROUP BY entity_id, contributor
         )
-        SELECT p.left_id, l.dataset, p.right_id, r.dataset, p.score, p.reason
-        FROM pairs p
-        JOIN where_held l ON l.entity_id = p.left_id
-                         AND l.contributor = p.left_contributor
-        JOIN where_held r ON r.entity_id = p.right_id
-                         AND r.contributor = p.right_contributor
-        ORDER BY p.left_id, p.right_id
+        SELECT left_id[instr(left_id, chr(31)) + 1:],
+               left_id[:instr(left_id, chr(31)) - 1],
+               right_id[instr(right_id, chr(31)) + 1:],
+               right_id[:instr(right_id, chr(31)) - 1],
+               score, reason
+        FROM pairs ORDER BY left_id, right_id
         """  # noqa: S608 - built from constant names
     ).fetchall()
 

@@ -32,12 +32,15 @@ def dataset_file(name: str) -> Path:
     return root() / f"{name}.parquet"
 
 
-def connect(names: list[str]) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with the statements of these datasets registered."""
+def connect(
+    names: list[str], *, qualified_ids: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the statements of these datasets registered;
+    `qualified_ids`: entity ids prefixed with their dataset (engine.register)."""
     con = duckdb.connect()
     files = [dataset_file(n) for n in names]
     if files:
-        engine.register(con, files)
+        engine.register(con, files, qualified_ids=qualified_ids)
     return con
 
 

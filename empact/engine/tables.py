@@ -330,17 +330,23 @@ def _fsync_dir(path: Path) -> None:
 
 # --- DuckDB
 
+ID_SEPARATOR = "\x1f"  # between dataset and entity id in qualified ids (register)
+
 
 def register(
     con: duckdb.DuckDBPyConnection,
     source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | pa.Table,
     *,
     name: str = "statements",
+    qualified_ids: bool = False,
 ) -> None:
     """Make `name`, `name`_identifiers and `name`_entities queryable on `con`.
 
     `source` is a Parquet file, a list of them, a directory of them, or an Arrow table.
     With the default name the views are `statements`, `identifiers` and `entities`.
+    `qualified_ids`: each entity_id is given as `dataset` + ID_SEPARATOR + the id,
+    since ids kept as given (FtM JSON lines: "p1") repeat across datasets, and
+    everything downstream (cross-match, linkage) tells entities apart by id.
     """
     if not _NAME.fullmatch(name):
         raise ValueError(f"{name!r} is not a plain SQL name")
@@ -350,6 +356,9 @@ def register(
         body = f"SELECT * FROM {name}__arrow"  # noqa: S608
     else:
         body = f"SELECT * FROM {_read_parquet_sql(source)}"  # noqa: S608
+    if qualified_ids:
+        qualify = "SELECT * REPLACE (dataset || chr(31) || entity_id AS entity_id)"
+        body = f"{qualify} FROM ({body})"  # noqa: S608
     # Names are checked above and file names quoted: nothing here comes from data.
     views = {
         name: body,

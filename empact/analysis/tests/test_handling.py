@@ -164,10 +164,10 @@ def test_a_tightening_committed_while_the_engine_ran_is_not_lost(
     engine_ran = []
     connect = store.connect
 
-    def connect_then_tighten(names):
+    def connect_then_tighten(names, **options):
         engine_ran.append(names)
         Dataset.objects.filter(pk=de.pk).update(handling="H3")  # committed meanwhile
-        return connect(names)
+        return connect(names, **options)
 
     monkeypatch.setattr(store, "connect", connect_then_tighten)
     services.run_crossmatch(actor=people["analyst"], today=TODAY)

@@ -173,3 +173,26 @@ def test_entities_of_one_contributor_never_hit_each_other(jsonl, ingest, people)
 def test_only_analysts_run_a_crossmatch(people):
     with pytest.raises(PermissionDenied):
         services.run_crossmatch(actor=people["de_officer"], today=TODAY)
+
+
+def test_ids_as_given_may_repeat_across_datasets(jsonl, ingest, people):
+    """FtM ids are kept as given, and "p1" is in many exports: DE's two datasets
+    and NL's each have a p1; NL's p1 shares one phone with each of DE's."""
+    de_a = ingest(jsonl("a.jsonl", [person("p1", "A", phone="+49 151 1111111")]), "DE")
+    de_b = ingest(jsonl("b.jsonl", [person("p1", "B", phone="+49 151 2222222")]), "DE")
+    phones = {"phone": ["+49 151 1111111", "+49 151 2222222"]}
+    nl_p1 = {"id": "p1", "schema": "Person", "properties": {"name": ["C"], **phones}}
+    nl = ingest(jsonl("nl.jsonl", [nl_p1]), "NL")
+
+    run = services.run_crossmatch(actor=people["analyst"], today=TODAY)
+
+    sides = {
+        frozenset(
+            {(h.left_dataset_id, h.left_entity), (h.right_dataset_id, h.right_entity)}
+        ): h.reason
+        for h in Hit.objects.filter(run=run)
+    }
+    assert sides == {
+        frozenset({(de_a.pk, "p1"), (nl.pk, "p1")}): "phone:+491511111111",
+        frozenset({(de_b.pk, "p1"), (nl.pk, "p1")}): "phone:+491512222222",
+    }

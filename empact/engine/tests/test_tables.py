@@ -5,6 +5,7 @@ import pyarrow as pa
 import pytest
 
 from empact.engine.tables import (
+    ID_SEPARATOR,
     STATEMENTS,
     Provenance,
     default_review_date,
@@ -87,6 +88,16 @@ def test_an_arrow_table_registers_under_another_name():
     assert con.execute("SELECT count(*) FROM incoming_identifiers").fetchone() == (1,)
     with pytest.raises(ValueError, match="not a plain SQL name"):
         register(con, make_rows(), name="x; DROP TABLE y")
+
+
+def test_qualified_ids_tell_apart_entities_whose_ids_repeat(tmp_path):
+    """Two datasets each with an entity e1 are two entities once qualified."""
+    write_statements(tmp_path / "a.parquet", [make_rows()])
+    write_statements(tmp_path / "b.parquet", [make_rows(id="s9", dataset="nl-1")])
+    con = duckdb.connect()
+    register(con, tmp_path, qualified_ids=True)
+    ids = con.sql("SELECT entity_id FROM identifiers ORDER BY 1").fetchall()
+    assert ids == [(f"de-1{ID_SEPARATOR}e1",), (f"nl-1{ID_SEPARATOR}e1",)]
 
 
 def test_provenance_defaults_review_three_years_after_collection():
