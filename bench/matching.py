@@ -99,7 +99,10 @@ def connect(n: int, seed: int = SEED) -> duckdb.DuckDBPyConnection:
     folder = data_dir(n, seed)
     con = duckdb.connect()
     con.execute(f"SET threads = {THREADS}")
-    con.execute("SET memory_limit = '16GB'")
+    # DuckDB's own budget (BENCH_MATCHING_MEMORY, e.g. 3GB: it spills to
+    # temp_directory beyond it); peak RSS adds Python's share.
+    memory = os.environ.get("BENCH_MATCHING_MEMORY", "16GB")
+    con.execute(f"SET memory_limit = '{memory}'")
     con.execute(f"SET temp_directory = '{folder / 'tmp'}'")
     register(con, folder / "statements")
     con.execute(
