@@ -211,6 +211,9 @@ STATIC_ROOT = Path(os.getenv("EMPACT_STATIC_ROOT", BASE_DIR / "var" / "static"))
 EMPACT_ANALYSIS_DIR = Path(
     os.getenv("EMPACT_ANALYSIS_DIR", BASE_DIR / "var" / "analysis")
 )
+# What DuckDB may hold in memory during one cross-match run; beyond it, it writes
+# to a folder in the analysis store (analysis/store.py).
+EMPACT_ANALYSIS_MEMORY_MB = env_int("EMPACT_ANALYSIS_MEMORY_MB", 3072, minimum=256)
 # A cross-match run claimed by `empact worker` longer ago than this is taken back
 # from a worker that stopped, and run again (analysis/runs.py).
 EMPACT_WORKER_STALE_MINUTES = env_int("EMPACT_WORKER_STALE_MINUTES", 120, minimum=1)

@@ -432,7 +432,15 @@ def _pairs(names: list[str], *, persons: bool):
         return []
     # Ids as given repeat across datasets ("p1"): the engine sees them qualified
     # by their dataset, and each pair's side is split back into the two.
-    con = store.connect(names, qualified_ids=True)
+    with store.spill_folder() as spill:
+        con = store.connect(names, qualified_ids=True, spill=Path(spill))
+        try:
+            return _matched_pairs(con, persons=persons)
+        finally:
+            con.close()
+
+
+def _matched_pairs(con, *, persons: bool):
     found = ["crossmatch_pairs"]
     crossmatch(con)
     if persons and _person_count(con) > 1:

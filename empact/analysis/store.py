@@ -13,6 +13,7 @@ adopts its file, and retention removes the rest (`leftovers`).
 """
 
 import shutil
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,15 +34,30 @@ def dataset_file(name: str) -> Path:
 
 
 def connect(
-    names: list[str], *, qualified_ids: bool = False
+    names: list[str], *, qualified_ids: bool = False, spill: Path | None = None
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with the statements of these datasets registered;
-    `qualified_ids`: entity ids prefixed with their dataset (engine.register)."""
-    con = duckdb.connect()
+    `qualified_ids`: entity ids prefixed with their dataset (engine.register).
+    `spill`: a folder in the store for a cross-match run, which is then held to
+    EMPACT_ANALYSIS_MEMORY_MB and writes what does not fit there (personal data:
+    never DuckDB's default, a .tmp folder wherever the process was started)."""
+    config = {}
+    if spill is not None:
+        config = {
+            "memory_limit": f"{settings.EMPACT_ANALYSIS_MEMORY_MB}MB",
+            "temp_directory": str(spill),
+        }
+    con = duckdb.connect(config=config)
     files = [dataset_file(n) for n in names]
     if files:
         engine.register(con, files, qualified_ids=qualified_ids)
     return con
+
+
+def spill_folder() -> tempfile.TemporaryDirectory:
+    """A folder in the store for one run's overflow, removed when it ends (one a
+    killed run leaves behind goes with the other leftovers)."""
+    return tempfile.TemporaryDirectory(dir=root(), prefix=".spill-")
 
 
 def entity_statements(name: str, entity_id: str) -> list[tuple[str, str, str]]:

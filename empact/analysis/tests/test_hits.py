@@ -1,6 +1,7 @@
 """Hit/no-hit: what each side learns of a cross-match, and nothing more."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -196,3 +197,34 @@ def test_ids_as_given_may_repeat_across_datasets(jsonl, ingest, people):
         frozenset({(de_a.pk, "p1"), (nl.pk, "p1")}): "phone:+491511111111",
         frozenset({(de_b.pk, "p1"), (nl.pk, "p1")}): "phone:+491512222222",
     }
+
+
+def test_a_run_is_held_to_its_memory_budget_and_spills_only_into_the_store(
+    jsonl, ingest, people, settings, monkeypatch
+):
+    from empact.analysis import store
+
+    settings.EMPACT_ANALYSIS_MEMORY_MB = 512
+    ingest(jsonl("de.jsonl", [person("de-1", "A", phone="+49 151 1234567")]), "DE")
+    ingest(jsonl("nl.jsonl", [person("nl-1", "B", phone="+49 151 1234567")]), "NL")
+    seen = []
+    connect = store.connect
+
+    def connect_and_look(names, **options):
+        con = connect(names, **options)
+        seen.append(
+            con.execute(
+                "SELECT current_setting('memory_limit'), "
+                "current_setting('temp_directory')"
+            ).fetchone()
+        )
+        return con
+
+    monkeypatch.setattr(store, "connect", connect_and_look)
+    run = services.run_crossmatch(actor=people["analyst"], today=TODAY)
+
+    assert run.pairs == 1
+    [(limit, spill)] = seen
+    assert limit == "488.2 MiB"  # 512 MB, as DuckDB writes it
+    assert Path(spill).parent == store.root()
+    assert not Path(spill).exists()  # removed when the run ended
