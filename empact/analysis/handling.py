@@ -8,14 +8,14 @@ whether a hit's content is shown to the other side reads the dataset's code
 (selectors._may_show), the cross-match report is rendered from the hits when it is
 asked for, and a release names the dataset. The dataset's Parquet file keeps the
 code it was imported with, as the record of that import; the platform takes codes
-from the records only (services._save_hits).
+from the records only (services._lock_live).
 
 Locks, for PostgreSQL (SQLite runs one write transaction at a time): the dataset
 first, then its hits, in the order a cross-match run saving its hits takes them
 (services.py locks the run's datasets, then replaces the hits). A run that holds
 the dataset commits first, and the tightening then recodes the hits it saved; a
 run that comes second waits for the tightening and codes its hits from the new
-code (services._save_hits).
+code (services._lock_live).
 """
 
 from dataclasses import dataclass
@@ -77,11 +77,6 @@ def tighten_handling(
     return Tightened(held, previous, code, hits)
 
 
-def derived_code(*sources: str) -> str:
-    """The code of a result derived from these sources: the strictest of them."""
-    return most_restrictive(sources)
-
-
 def _valid(code: str) -> str:
     given = (code or "").strip().upper()
     if given not in Handling.values:
@@ -111,7 +106,7 @@ def _recode_hits(dataset: Dataset) -> int:
     stand now; returns how many changed."""
     changed = 0
     for other in HANDLING_CODES:
-        new = derived_code(dataset.handling, other)
+        new = most_restrictive([dataset.handling, other])
         changed += (
             _hits_of(dataset)
             .filter(

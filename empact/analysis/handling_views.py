@@ -4,14 +4,14 @@ Thin: the form, one service (empact.analysis.handling), and the datasets page
 again, with the error and status 400 when the service refuses."""
 
 from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from empact.accounts import permissions
-from empact.analysis import selectors
-from empact.analysis.forms import ImportForm, TightenForm
+from empact.analysis.forms import TightenForm
 from empact.analysis.handling import tighten_handling
 from empact.analysis.models import Dataset
+from empact.analysis.views import _render_datasets
 from empact.errors import UserError, form_problems
 
 
@@ -33,12 +33,7 @@ def tighten(request, pk: int):
             request=request,
         )
     except UserError as e:
-        context = {
-            "datasets": selectors.datasets(request.user),
-            "form": ImportForm(),
-            "error": e,
-        }
-        return render(request, "analysis/datasets.html", context, status=400)
+        return _render_datasets(request, error=e, status=400)
     if done.changed:
         messages.success(
             request,

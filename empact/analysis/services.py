@@ -538,15 +538,18 @@ def _serialise_hits_replacements() -> None:
 def _lock_live(datasets: list[Dataset]) -> dict[str, Dataset]:
     """The run's datasets still held, locked until the hits are saved, so that an
     erasure (which locks its dataset first) waits for them and then removes them,
-    or has committed and they are left out."""
-    held = (
+    or has committed and they are left out. Their handling codes are read again
+    here: a tightening that committed while the engine ran is kept; a later one
+    waits for these locks, then recodes the hits (analysis/handling.py)."""
+    codes = dict(
         Dataset.objects.select_for_update()
         .filter(pk__in=[d.pk for d in datasets], erased_at=None)
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "handling")
     )
-    held = set(held)
-    return {d.name: d for d in datasets if d.pk in held}
+    for d in datasets:
+        d.handling = codes.get(d.pk, d.handling)
+    return {d.name: d for d in datasets if d.pk in codes}
 
 
 def _fail(run: Run, message: str) -> None:
@@ -568,16 +571,6 @@ def _failure_message(error: Exception) -> str:
 
 
 def _save_hits(run: Run, pairs, by_name: dict[str, Dataset], progress) -> int:
-    # Each hit is coded from its datasets' codes as they stand now, not as they
-    # were when the run read them: a tightening that committed while the engine
-    # ran is kept; a later one waits for these locks, then recodes these hits
-    # (analysis/handling.py).
-    codes = dict(
-        Dataset.objects.select_for_update()
-        .filter(pk__in=[d.pk for d in by_name.values()])
-        .order_by("pk")
-        .values_list("name", "handling")
-    )
     batch: list[Hit] = []
     for left, left_ds, right, right_ds, score, reason in pairs:
         batch.append(
@@ -589,7 +582,9 @@ def _save_hits(run: Run, pairs, by_name: dict[str, Dataset], progress) -> int:
                 right_entity=right,
                 score=score,
                 reason=reason[:255],
-                handling=most_restrictive([codes[left_ds], codes[right_ds]]),
+                handling=most_restrictive(
+                    [by_name[left_ds].handling, by_name[right_ds].handling]
+                ),
             )
         )
         if len(batch) >= HITS_BATCH:

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from empact.analysis import rules, services
-from empact.analysis.handling import derived_code, tighten_handling
+from empact.analysis.handling import tighten_handling
 from empact.analysis.models import Dataset, Hit, Release
 from empact.analysis.tests.conftest import person
 from empact.errors import UserError
@@ -233,7 +233,7 @@ def _disclosed(row, sides, source, released, voice, tally):
 
 
 def _compare(tally, kind, code, sources):
-    expected = derived_code(*sources)
+    expected = max(sources)  # H0 < H1 < H2 < H3, as written
     tally.kinds[kind] += 1
     tally.below += code < expected
     tally.not_equal += code != expected
