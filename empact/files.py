@@ -30,7 +30,7 @@ def whole_file(path: Path, *, text: bool = False) -> Iterator[IO]:
             prefix=f".{path.name}.", suffix=".partial", dir=path.parent
         )
     except OSError as e:
-        raise UserError(f"-o {path}: cannot write there ({e.strerror})") from None
+        raise UserError(f"{path}: cannot write there ({e.strerror})") from None
     try:
         mode = (
             {"mode": "w", "encoding": "utf-8", "newline": ""}
@@ -44,7 +44,7 @@ def whole_file(path: Path, *, text: bool = False) -> Iterator[IO]:
         os.replace(partial, path)
     except OSError as e:
         Path(partial).unlink(missing_ok=True)
-        raise UserError(f"-o {path}: cannot write it ({e.strerror})") from None
+        raise UserError(f"{path}: cannot write it ({e.strerror})") from None
     except BaseException:
         Path(partial).unlink(missing_ok=True)
         raise
