@@ -247,3 +247,28 @@ def test_the_page_says_what_is_wrong_with_a_choice(world, client):
     assert classified.status_code == 400
     assert "Select a valid choice. restreint-ue is not one of" in classified.text
     assert not AuditEntry.objects.filter(action="report.exported").exists()
+
+
+def test_a_pdf_stopped_at_its_limit_is_a_message_on_the_page(
+    world, client, settings, monkeypatch
+):
+    """V-8: the child laying out the PDF is stopped; the page says why, with no
+    trace, and nothing is handed out or logged as a disclosure."""
+
+    def runaway(text, fetcher):
+        while True:
+            pass
+
+    settings.EMPACT_PDF_SECONDS = 1
+    monkeypatch.setattr("empact.reports.render.pdf._lay_out", runaway)
+    sign_in(client, world["people"]["driver"])
+
+    response = client.post(
+        reverse("reports:produce", args=["oap-ms"]),
+        {"kind": "comprehensive", "year": "2024", "format": "pdf", "marking": "limite"},
+    )
+
+    assert response.status_code == 400
+    assert "took more than 1 s of CPU time and was stopped" in response.text
+    assert "Traceback" not in response.text
+    assert not AuditEntry.objects.filter(action="report.exported").exists()

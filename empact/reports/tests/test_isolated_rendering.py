@@ -6,7 +6,6 @@ import time
 
 import pytest
 
-from empact.reports.render import isolated
 from empact.reports.render.isolated import RenderingStopped, run_in_child
 from empact.reports.render.pdf import pdf_from_html
 
@@ -66,7 +65,3 @@ def test_a_pdf_too_long_to_lay_out_stops_with_a_message(settings):
 
     # the process that asked goes on: the next document is made
     assert pdf_from_html("<p>Next</p>").startswith(b"%PDF-")
-
-
-def test_a_stopped_rendering_is_a_user_error_with_no_trace():
-    assert issubclass(RenderingStopped, isolated.UserError)
