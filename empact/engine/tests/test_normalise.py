@@ -53,6 +53,37 @@ def test_phones_that_cannot_be_read_are_flagged_and_unkeyed(raw):
     assert result.flags == ("invalid_phone",)
 
 
+def _phonenumbers_on_the_text(raw, region):
+    """What phonenumbers itself makes of the text as written."""
+    import phonenumbers
+
+    text = " ".join(raw.split())
+    text = "+" + text[2:] if text.startswith("00") else text
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None, False
+    if not phonenumbers.is_possible_number(number):
+        return None, False
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164, phonenumbers.is_valid_number(number)
+
+
+_PHONE_TEXT = st.from_regex(r"\A(\+|00)?[0-9]{1,4}([ ./-]?[0-9]{1,5}){0,4}\Z")
+
+
+# The normaliser reads a number written as digit groups from its digits alone (one
+# parse per number, however it is written): it must agree with phonenumbers reading
+# the text as written, in every region's reading.
+@settings(deadline=None, max_examples=300)
+@given(_PHONE_TEXT, st.sampled_from([None, "DE", "FR", "IT", "GB", "US", "UA", "MA"]))
+def test_phones_read_from_their_digits_as_phonenumbers_reads_the_text(raw, region):
+    done = normalise_phone(raw, region)
+    e164, valid = _phonenumbers_on_the_text(raw, region)
+    assert done.key == e164
+    assert ("invalid_phone" not in done.flags) == (e164 is not None and valid)
+
+
 def test_a_valid_iban_is_compacted():
     assert normalise_iban("de89 3704 0044 0532 0130 00") == Normalised(
         "DE89370400440532013000", "DE89370400440532013000", ()
