@@ -237,6 +237,7 @@ def normalise_ours(con) -> None:
 
     for cached in (
         phones.normalise_phone,
+        phones.read_number,
         ibans.normalise_iban,
         plates.normalise_plate,
     ):
@@ -447,6 +448,9 @@ def run_recordlinkage(con, table="prepared", blocks=None) -> int:
         ["birth_year", "sound_first"],
         ["birth_year", "sound_last"],
         ["birth_date", "nationality"],
+        ["document_first"],
+        ["phone_first"],
+        ["account_first"],
     ):
         indexer.block(keys)
     candidates = indexer.index(df)
@@ -459,6 +463,8 @@ def run_recordlinkage(con, table="prepared", blocks=None) -> int:
     compare.exact("birth_date", "birth_date")
     compare.exact("birth_year", "birth_year")
     for column in ("gender", "nationality", "country"):
+        compare.exact(column, column)
+    for column in ("document_first", "phone_first", "account_first"):
         compare.exact(column, column)
     features = compare.compute(candidates, df)
     matches = recordlinkage.ECMClassifier().fit_predict(features)
@@ -494,23 +500,23 @@ def febrl4(figures: dict) -> None:
             dob = f"{dob[:4]}-{dob[4:6]}-{dob[6:8]}" if len(dob) == 8 else None
             rows.append(
                 (rec_id, contributor, contributor, "H0", name, dob, None)
-                + (text(r["state"]), text(r["postcode"]))
+                + (text(r["state"]), text(r["postcode"]), None, None, None)
             )
     import pyarrow as pa
 
+    columns = dict(zip(linkage.PERSON_COLUMNS, zip(*rows, strict=True), strict=True))
+    # FEBRL has no phones, documents or accounts
+    IDS = ("phones", "documents", "accounts")  # noqa: N806
     con.register(
-        "febrl_raw",
+        "febrl_rows",
         pa.table(
-            dict(
-                zip(
-                    linkage.PERSON_COLUMNS,
-                    map(list, zip(*rows, strict=True)),
-                    strict=True,
-                )
-            )
+            {
+                k: pa.array(v, pa.list_(pa.string()) if k in IDS else pa.string())
+                for k, v in columns.items()
+            }
         ),
     )
-    linkage.prepare_persons(con, "febrl_raw", into="prepared")
+    linkage.prepare_persons(con, "febrl_rows", into="prepared")
     truth = [(min(x, y), max(x, y)) for x, y in links]
     con.register(
         "febrl_truth",

@@ -115,6 +115,7 @@ class Run(models.Model):
     )
     datasets = models.PositiveIntegerField(default=0)
     pairs = models.PositiveIntegerField(default=0)
+    # least match probability of the person matches a full run reported
     threshold = models.FloatField(null=True, blank=True)
 
     class Meta:

@@ -24,7 +24,12 @@ from empact.audit.log import AuditWriteFailed, record
 from empact.engine.crossmatch import crossmatch
 from empact.engine.errors import InputError, InputRejected
 from empact.engine.ingest import file_sha256, ingest
-from empact.engine.linkage import link_persons, persons_from_statements
+from empact.engine.linkage import (
+    MIN_PERSONS,
+    LinkageConfig,
+    link_persons,
+    persons_from_statements,
+)
 from empact.engine.mapping import Mapping, load_mapping
 from empact.engine.tables import Provenance, most_restrictive
 from empact.errors import UserError
@@ -207,8 +212,18 @@ def execute_run(
             if rules.comparable(d, today=today)
         ]
         _require_files(datasets)
-        pairs = _pairs([d.name for d in datasets], persons=run.kind == Run.Kind.FULL)
-        _save_run(run, datasets, pairs, actor=actor, request=request, progress=progress)
+        pairs, threshold = _pairs(
+            [d.name for d in datasets], persons=run.kind == Run.Kind.FULL
+        )
+        _save_run(
+            run,
+            datasets,
+            pairs,
+            threshold=threshold,
+            actor=actor,
+            request=request,
+            progress=progress,
+        )
     except RunTakenBack:
         logger.warning("run %s was taken back by another worker: not saved", run.pk)
     except UserError as error:
@@ -427,9 +442,11 @@ def _mapping(mapping_path) -> Mapping | None:
         raise UserError(str(rejected)) from None
 
 
-def _pairs(names: list[str], *, persons: bool):
+def _pairs(names: list[str], *, persons: bool) -> tuple[list, float | None]:
+    """The matched pairs of the datasets `names`, and the least match probability
+    of the person matches among them (None: no person matching was done)."""
     if not names:
-        return []
+        return [], None
     # Ids as given repeat across datasets ("p1"): the engine sees them qualified
     # by their dataset, and each pair's side is split back into the two.
     with store.spill_folder() as spill:
@@ -440,18 +457,23 @@ def _pairs(names: list[str], *, persons: bool):
             con.close()
 
 
-def _matched_pairs(con, *, persons: bool):
+def _matched_pairs(con, *, persons: bool) -> tuple[list, float | None]:
     found = ["crossmatch_pairs"]
     crossmatch(con)
-    if persons and _person_count(con) > 1:
+    threshold = None
+    # Too few persons give m, u and the prior nothing to be learnt from: the run
+    # then reports shared identifiers only, and the runs page says why.
+    if persons and _person_count(con) >= MIN_PERSONS:
         persons_from_statements(con)
-        link_persons(con)
+        config = LinkageConfig()
+        link_persons(con, config=config)
         found.append("linkage_pairs")
+        threshold = config.threshold
     union = " UNION ALL ".join(
         f"SELECT left_id, right_id, score, reason FROM {table}"  # noqa: S608
         for table in found
     )
-    return con.execute(
+    pairs = con.execute(
         f"""
         WITH pairs AS (
             SELECT left_id, right_id, max(score) AS score,
@@ -466,6 +488,7 @@ def _matched_pairs(con, *, persons: bool):
         FROM pairs ORDER BY left_id, right_id
         """  # noqa: S608 - built from constant names
     ).fetchall()
+    return pairs, threshold
 
 
 def _person_count(con) -> int:
@@ -496,7 +519,9 @@ def _require_files(datasets: list[Dataset]) -> None:
         )
 
 
-def _save_run(run: Run, datasets, pairs, *, actor, request, progress) -> None:
+def _save_run(
+    run: Run, datasets, pairs, *, threshold, actor, request, progress
+) -> None:
     """The run's hits replace all others, all or nothing, if the run is still this
     execution's and only for datasets not erased meanwhile."""
     with transaction.atomic():
@@ -510,6 +535,7 @@ def _save_run(run: Run, datasets, pairs, *, actor, request, progress) -> None:
             finished_at=timezone.now(),
             datasets=len(live),
             pairs=len(pairs),
+            threshold=threshold,
         )
         if finished != 1:
             raise RunTakenBack(run.pk)

@@ -1,5 +1,6 @@
 """Synthetic analysis data for the demo: six contributors' datasets with planted
-overlaps, imported and cross-matched, so that `make run` shows hits.
+overlaps, imported and cross-matched (shared identifiers and probable person
+matches), so that `make run` shows hits.
 
 Everything comes from the engine's seeded generator (empact demo entities) and is
 marked synthetic in each dataset's purpose.
@@ -50,5 +51,5 @@ def load_demo_analysis(*, analyst: User) -> int:
             )
             path = Path(tmp) / folder / "entities.ftm.json"
             services.ingest_dataset(path, given, actor=analyst)
-    services.run_crossmatch(actor=analyst, today=today)
+    services.run_crossmatch(actor=analyst, today=today, persons=True)
     return len(CONTRIBUTORS)

@@ -7,14 +7,19 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from empact.accounts.models import RoleAssignment
+from empact.accounts.tests.helpers import sign_in
 from empact.analysis import runs, services, store
 from empact.analysis.models import Hit, Run
 from empact.analysis.tests.conftest import person
 from empact.audit.models import AuditEntry
+from empact.engine.linkage import LinkageConfig
+from empact.engine.synthetic import generate
 from empact.errors import UserError
 
 TODAY = date.today()
@@ -49,6 +54,7 @@ def test_a_queued_run_waits_for_a_worker_then_is_done_with_its_hits(
     assert execute_queue() == 1
     run.refresh_from_db()
     assert (run.status, run.datasets, run.pairs, run.attempts) == ("done", 2, 1, 1)
+    assert run.threshold is None  # no person matching in this kind of run
     assert run.claimed_at <= run.finished_at
     assert Hit.objects.get().run == run
     audited = AuditEntry.objects.filter(object_type="analysis.run").values_list(
@@ -58,6 +64,39 @@ def test_a_queued_run_waits_for_a_worker_then_is_done_with_its_hits(
         ("analysis.crossmatch_queued", str(run.pk), "analyst"),
         ("analysis.crossmatch_run", str(run.pk), "analyst"),
     ]
+
+
+def test_too_few_persons_to_learn_from_give_identifier_hits_only(
+    two_contributors, people, client
+):
+    run = runs.queue_crossmatch(actor=people["analyst"], persons=True)
+    assert execute_queue() == 1
+    run.refresh_from_db()
+    assert (run.status, run.kind, run.pairs, run.threshold) == ("done", "full", 1, None)
+    page = sign_in(client, people["analyst"]).get(reverse("analysis:runs"))
+    assert page.status_code == 200
+    page = page.content.decode()
+    assert "shared identifiers only: too few persons" in page
+
+
+def test_a_full_run_matches_persons_across_contributors(tmp_path, ingest, people):
+    """Generated persons of three contributors, imported and queued as a full
+    run: probable person matches come out beside the shared identifiers, and the
+    run records the threshold they were cut at."""
+    generate(150, 3, seed=5, out_dir=tmp_path / "gen")
+    for folder, code in (("C01", "DE"), ("C02", "NL"), ("C03", "DE")):
+        ingest(tmp_path / "gen" / folder / "entities.ftm.json", code)
+    run = runs.queue_crossmatch(actor=people["analyst"], persons=True)
+    assert execute_queue() == 1
+    run.refresh_from_db()
+    assert (run.status, run.threshold) == ("done", LinkageConfig().threshold)
+    person_hits = Hit.objects.filter(reason__contains="name: ")
+    assert person_hits.exists()
+    assert all(h.score >= run.threshold for h in person_hits)
+    # Only across contributors: C01 and C03 are both DE's
+    assert not Hit.objects.filter(
+        left_dataset__contributor=F("right_dataset__contributor")
+    ).exists()
 
 
 def test_queueing_is_for_analysts_only(people):

@@ -48,6 +48,8 @@ def test_demo_loads_everything_once_then_is_a_no_op(settings):
     assert "6 synthetic analysis datasets, cross-matched" in first
     assert Dataset.objects.filter(purpose__startswith="[SYNTHETIC").count() == 6
     assert Hit.objects.exists()
+    # probable person matches too, not only shared identifiers
+    assert Hit.objects.filter(reason__contains="name: ").exists()
     assert second.strip() == "demo: already loaded, nothing to do"
     assert counts() == loaded
     assert verify().ok
