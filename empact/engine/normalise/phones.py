@@ -44,7 +44,9 @@ def normalise_phone(text: str, region: str | None = None) -> Normalised:
     return Normalised(e164, e164, () if valid else ("invalid_phone",))
 
 
-@lru_cache(maxsize=1 << 18)
+# Larger than the other caches: a parse is the costliest step of normalisation,
+# and an entry here is small.
+@lru_cache(maxsize=1 << 20)
 def read_number(candidate: str, region: str | None) -> tuple[str | None, bool]:
     """(E.164, assigned?) of a possible number; (None, False) otherwise."""
     try:
