@@ -109,17 +109,17 @@ def _normalise_column(
     kind = rule.kind
     if kind == "phone":
         if countries is None:
-            return normalise_values(lambda v: normalise_phone(v, region), values)
-        return [
-            None if v is None else normalise_phone(v, _region(c) or region)
-            for v, c in zip(values, countries, strict=True)
-        ]
+            calls = [(v, region) for v in values]
+        else:
+            calls = [
+                (v, _region(c) or region)
+                for v, c in zip(values, countries, strict=True)
+            ]
+        return normalise_values(normalise_phone, values, calls)
     if kind in ("document", "plate"):
         fn = normalise_document if kind == "document" else normalise_plate
         places = countries if countries is not None else [None] * len(values)
-        return [
-            None if v is None else fn(v, c) for v, c in zip(values, places, strict=True)
-        ]
+        return normalise_values(fn, values, list(zip(values, places, strict=True)))
     return normalise_values(_SIMPLE.get(kind or rule.prop_type, _plain), values)
 
 
@@ -145,12 +145,13 @@ def _gender(text: str) -> Normalised:
     return Normalised(registry.gender.clean(text) or " ".join(text.split()), None)
 
 
-def _key_less(fn: Callable[[str], Normalised]) -> Callable[[str], Normalised]:
-    def wrapped(text: str) -> Normalised:
-        done = fn(text)
-        return Normalised(done.value, None, done.flags)
+def _date(text: str) -> Normalised:
+    done = normalise_date(text)
+    return Normalised(done.value, None, done.flags)
 
-    return wrapped
+
+def _text(text: str) -> Normalised:
+    return Normalised(text.strip(), None)
 
 
 _SIMPLE: dict[str, Callable[[str], Normalised]] = {
@@ -160,9 +161,9 @@ _SIMPLE: dict[str, Callable[[str], Normalised]] = {
     "mmsi": normalise_mmsi,
     "name": normalise_name,
     "birth_date": normalise_date,
-    "date": _key_less(normalise_date),
+    "date": _date,
     "country": _country,
     "gender": _gender,
     "string": _plain,
-    "text": lambda t: Normalised(t.strip(), None),
+    "text": _text,
 }
