@@ -117,6 +117,9 @@ class Run(models.Model):
     pairs = models.PositiveIntegerField(default=0)
     # least match probability of the person matches a full run reported
     threshold = models.FloatField(null=True, blank=True)
+    note = models.CharField(
+        max_length=255, blank=True, help_text=_("what the run left out, and why")
+    )
 
     class Meta:
         ordering = ["-queued_at", "-pk"]

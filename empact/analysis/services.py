@@ -212,14 +212,11 @@ def execute_run(
             if rules.comparable(d, today=today)
         ]
         _require_files(datasets)
-        pairs, threshold = _pairs(
-            [d.name for d in datasets], persons=run.kind == Run.Kind.FULL
-        )
+        matched = _pairs([d.name for d in datasets], persons=run.kind == Run.Kind.FULL)
         _save_run(
             run,
             datasets,
-            pairs,
-            threshold=threshold,
+            matched,
             actor=actor,
             request=request,
             progress=progress,
@@ -442,11 +439,20 @@ def _mapping(mapping_path) -> Mapping | None:
         raise UserError(str(rejected)) from None
 
 
-def _pairs(names: list[str], *, persons: bool) -> tuple[list, float | None]:
-    """The matched pairs of the datasets `names`, and the least match probability
-    of the person matches among them (None: no person matching was done)."""
+@dataclass(frozen=True)
+class Matched:
+    """What the engine found: pairs (left entity, left dataset, right entity,
+    right dataset, score, reason); the least match probability of the person
+    matches among them (None: no person matching); what was left out, and why."""
+
+    pairs: list
+    threshold: float | None = None
+    note: str = ""
+
+
+def _pairs(names: list[str], *, persons: bool) -> Matched:
     if not names:
-        return [], None
+        return Matched([], note="no dataset may be cross-matched")
     # Ids as given repeat across datasets ("p1"): the engine sees them qualified
     # by their dataset, and each pair's side is split back into the two.
     with store.spill_folder() as spill:
@@ -457,13 +463,19 @@ def _pairs(names: list[str], *, persons: bool) -> tuple[list, float | None]:
             con.close()
 
 
-def _matched_pairs(con, *, persons: bool) -> tuple[list, float | None]:
+def _matched_pairs(con, *, persons: bool) -> Matched:
     found = ["crossmatch_pairs"]
     crossmatch(con)
-    threshold = None
+    threshold, note = None, ""
+    count = _person_count(con) if persons else 0
     # Too few persons give m, u and the prior nothing to be learnt from: the run
-    # then reports shared identifiers only, and the runs page says why.
-    if persons and _person_count(con) >= MIN_PERSONS:
+    # then reports shared identifiers only, and says why.
+    if persons and count < MIN_PERSONS:
+        note = (
+            f"no person matching: the datasets hold {count} persons, fewer than "
+            f"the {MIN_PERSONS} it needs to learn from; shared identifiers only"
+        )
+    elif persons:
         persons_from_statements(con)
         config = LinkageConfig()
         link_persons(con, config=config)
@@ -488,7 +500,7 @@ def _matched_pairs(con, *, persons: bool) -> tuple[list, float | None]:
         FROM pairs ORDER BY left_id, right_id
         """  # noqa: S608 - built from constant names
     ).fetchall()
-    return pairs, threshold
+    return Matched(pairs, threshold, note)
 
 
 def _person_count(con) -> int:
@@ -520,14 +532,14 @@ def _require_files(datasets: list[Dataset]) -> None:
 
 
 def _save_run(
-    run: Run, datasets, pairs, *, threshold, actor, request, progress
+    run: Run, datasets, matched: Matched, *, actor, request, progress
 ) -> None:
     """The run's hits replace all others, all or nothing, if the run is still this
     execution's and only for datasets not erased meanwhile."""
     with transaction.atomic():
         _serialise_hits_replacements()
         live = _lock_live(datasets)
-        pairs = [p for p in pairs if p[1] in live and p[3] in live]
+        pairs = [p for p in matched.pairs if p[1] in live and p[3] in live]
         finished = Run.objects.filter(
             pk=run.pk, status=Run.Status.RUNNING, attempts=run.attempts
         ).update(
@@ -535,7 +547,8 @@ def _save_run(
             finished_at=timezone.now(),
             datasets=len(live),
             pairs=len(pairs),
-            threshold=threshold,
+            threshold=matched.threshold,
+            note=matched.note,
         )
         if finished != 1:
             raise RunTakenBack(run.pk)

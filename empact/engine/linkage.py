@@ -12,11 +12,13 @@ above a match probability come out with the levels their fields agreed at.
         ("name: same sounds; birth_date: same day"), agreed (list of fields),
         left_contributor, right_contributor, handling
 
-The person table has one row per Person entity with the columns of `PERSON_COLUMNS`;
-`prepare_persons` derives the matching columns (name sounds, year of birth) from any
-table with the base columns, which is how benchmarks feed other data through the
-same model. Comparisons are data (`COMPARISONS`): the same levels build the Splink
-settings and the benchmark's one-query scoring floor.
+The person table has one row per Person entity with the columns of `PERSON_COLUMNS`,
+among them the phones, documents and accounts the person holds (an identifier many
+persons hold is left out: it tells nobody apart); `prepare_persons` derives the
+matching columns (name sounds, year of birth, each kind's first identifier for
+blocking) from any table with the base columns, which is how benchmarks feed other
+data through the same model. Comparisons are data (`COMPARISONS`): the same levels
+build the Splink settings and the benchmark's one-query scoring floor.
 """
 
 import logging
@@ -39,8 +41,8 @@ PERSON_COLUMNS = (
     "gender",
     "nationality",
     "country",
-    # identifiers the person holds, sorted (NULL when none): own phones and
-    # documents, documents and vehicles held, accounts owned
+    # identifiers the person holds, sorted lists (NULL or empty when none): own
+    # phones and documents, documents held (passports ...), accounts owned
     "phones",
     "documents",
     "accounts",
@@ -107,7 +109,11 @@ PREPARE_SQL = f"""
                 AS sounds
         FROM bare
     )
-    SELECT * EXCLUDE (sounds),
+    SELECT * EXCLUDE (sounds) REPLACE (
+            nullif(phones, []) AS phones,
+            nullif(documents, []) AS documents,
+            nullif(accounts, []) AS accounts
+        ),
         nullif(array_to_string(sounds, ' '), '') AS name_sound,
         phones[1] AS phone_first,
         documents[1] AS document_first,
@@ -284,11 +290,16 @@ def persons_from_statements(
 ) -> duckdb.DuckDBPyRelation:
     """One row per Person of `statements` (the layout of `tables.STATEMENTS`),
     with the identifiers each holds that at most `max_holders` persons hold."""
+    # Only documents and accounts are taken from what a person holds: vehicles
+    # are shared within families, and a shared car says little about identity.
     _check_names(statements, into)
     identifiers = f"""
-        WITH things AS (
-            -- documents, vehicles and vessels a person holds or owns, and the
-            -- assets (bank accounts) of their ownerships
+        WITH persons AS (
+            SELECT DISTINCT entity_id FROM {statements} WHERE schema = 'Person'
+        ),
+        things AS (
+            -- what a person holds or owns, and the assets (bank accounts) of
+            -- their ownerships
             SELECT {_ref("s", "s.value")} AS holder, s.entity_id AS thing
             FROM {statements} s
             WHERE s.prop IN ('holder', 'owner') AND s.schema <> 'Ownership'
@@ -304,6 +315,7 @@ def persons_from_statements(
               AND key IS NOT NULL
             UNION
             SELECT t.holder, s.kind, s.key FROM things t
+            JOIN persons p ON p.entity_id = t.holder
             JOIN {statements} s ON s.entity_id = t.thing
             WHERE s.kind IN ('document', 'iban') AND s.key IS NOT NULL
         ),
@@ -318,9 +330,7 @@ def persons_from_statements(
         FROM personal GROUP BY holder
     """  # noqa: S608 - checked names
     base = f"""
-        SELECT p.*, nullif(i.phones, []) AS phones,
-            nullif(i.documents, []) AS documents,
-            nullif(i.accounts, []) AS accounts
+        SELECT p.*, i.phones, i.documents, i.accounts
         FROM (
         SELECT entity_id,
             any_value(contributor) AS contributor,

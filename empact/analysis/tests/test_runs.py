@@ -73,10 +73,13 @@ def test_too_few_persons_to_learn_from_give_identifier_hits_only(
     assert execute_queue() == 1
     run.refresh_from_db()
     assert (run.status, run.kind, run.pairs, run.threshold) == ("done", "full", 1, None)
+    assert run.note == (
+        "no person matching: the datasets hold 2 persons, fewer than the 100 it "
+        "needs to learn from; shared identifiers only"
+    )
     page = sign_in(client, people["analyst"]).get(reverse("analysis:runs"))
     assert page.status_code == 200
-    page = page.content.decode()
-    assert "shared identifiers only: too few persons" in page
+    assert run.note in page.content.decode()
 
 
 def test_a_full_run_matches_persons_across_contributors(tmp_path, ingest, people):
@@ -90,9 +93,13 @@ def test_a_full_run_matches_persons_across_contributors(tmp_path, ingest, people
     assert execute_queue() == 1
     run.refresh_from_db()
     assert (run.status, run.threshold) == ("done", LinkageConfig().threshold)
-    person_hits = Hit.objects.filter(reason__contains="name: ")
-    assert person_hits.exists()
-    assert all(h.score >= run.threshold for h in person_hits)
+    assert run.note == ""
+    # A hit's reasons come highest score first, and a shared identifier scores 1:
+    # hits whose first reason is a person match scored what the linkage gave.
+    person_matches = Hit.objects.filter(reason__startswith="name: ")
+    assert person_matches.exists()
+    assert all(run.threshold <= h.score <= 1 for h in person_matches)
+    assert any(h.score < 1 for h in person_matches)
     # Only across contributors: C01 and C03 are both DE's
     assert not Hit.objects.filter(
         left_dataset__contributor=F("right_dataset__contributor")

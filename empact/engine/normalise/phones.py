@@ -15,8 +15,8 @@ _E164 = phonenumbers.PhoneNumberFormat.E164
 # digits alone, so each number is parsed once however many ways it is written
 # (not after '+0', nor with under 3 digits: there phonenumbers reads the text's
 # grouping too).
-_DIGIT_GROUPS = re.compile(r"(?:\+(?=[1-9]))?\d+(?:[ \-./]\d+)*")
-_NOT_DIGIT = re.compile(r"\D")
+_DIGIT_GROUPS = re.compile(r"(?:\+(?=[1-9]))?[0-9]+(?:[ \-./][0-9]+)*")
+_NOT_DIGIT = re.compile(r"[^0-9]")
 
 
 @lru_cache(maxsize=1 << 18)

@@ -148,6 +148,8 @@ class Command(BaseCommand):
             f"run {run.pk}: {run.datasets} datasets, {run.pairs} pairs across "
             "contributors" + (f", written to {out}" if out else "")
         )
+        if run.note:
+            self.stdout.write(f"run {run.pk}: {run.note}")
 
     def _handling(self, *, dataset, code, reason, as_user, **o):
         actor = acting_user(as_user)
