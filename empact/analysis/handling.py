@@ -8,14 +8,14 @@ whether a hit's content is shown to the other side reads the dataset's code
 (selectors._may_show), the cross-match report is rendered from the hits when it is
 asked for, and a release names the dataset. The dataset's Parquet file keeps the
 code it was imported with, as the record of that import; the platform takes codes
-from the records only (services._lock_live).
+from the records only (crossmatching._lock_live).
 
 Locks, for PostgreSQL (SQLite runs one write transaction at a time): the dataset
 first, then its hits, in the order a cross-match run saving its hits takes them
-(services.py locks the run's datasets, then replaces the hits). A run that holds
+(crossmatching.py locks the run's datasets, then replaces the hits). A run that holds
 the dataset commits first, and the tightening then recodes the hits it saved; a
 run that comes second waits for the tightening and codes its hits from the new
-code (services._lock_live).
+code (crossmatching._lock_live).
 """
 
 from dataclasses import dataclass

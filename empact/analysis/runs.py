@@ -1,7 +1,7 @@
 """The queue of cross-match runs, and the worker that empties it (`empact worker`).
 
 An analyst queues a run (queue_crossmatch); a worker claims the oldest queued run
-and executes it (services.execute_run, the same code as a run from the command
+and executes it (crossmatching.execute_run, the same code as a run from the command
 line). Claiming needs no broker: it is a conditional update that succeeds for one
 worker only, ``filter(pk=..., status=QUEUED).update(status=RUNNING) == 1``, so any
 number of workers may poll the same table. On PostgreSQL the candidate is picked
@@ -13,7 +13,7 @@ A run still running EMPACT_WORKER_STALE_MINUTES after it was claimed was left by
 worker that stopped (killed, out of memory, machine restarted): it is claimed again,
 up to MAX_ATTEMPTS claims in all, then failed, so that a run which brings its worker
 down cannot do so forever. Had the first worker only been slow, it finds on saving
-that the run is no longer its own, and saves nothing (services.execute_run).
+that the run is no longer its own, and saves nothing (crossmatching.execute_run).
 """
 
 import logging
@@ -27,7 +27,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from empact.accounts import permissions
-from empact.analysis import services
+from empact.analysis import crossmatching
 from empact.analysis.models import Run
 from empact.audit.log import record
 
@@ -103,7 +103,7 @@ def work(
                 break
             stop.wait(poll)
             continue
-        run = services.execute_run(run, today=timezone.localdate())
+        run = crossmatching.execute_run(run, today=timezone.localdate())
         executed += 1
         if report is not None:
             report(run)

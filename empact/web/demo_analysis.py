@@ -12,7 +12,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from empact.accounts.models import User
-from empact.analysis import services
+from empact.analysis import crossmatching, services
 from empact.analysis.models import Dataset
 from empact.engine.synthetic import generate
 from empact.organisations.models import Organisation
@@ -51,5 +51,5 @@ def load_demo_analysis(*, analyst: User) -> int:
             )
             path = Path(tmp) / folder / "entities.ftm.json"
             services.ingest_dataset(path, given, actor=analyst)
-    services.run_crossmatch(actor=analyst, today=today, persons=True)
+    crossmatching.run_crossmatch(actor=analyst, today=today, persons=True)
     return len(CONTRIBUTORS)

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from empact.accounts.tokens import create_token
-from empact.analysis import services
+from empact.analysis import crossmatching
 from empact.analysis.models import Hit, Release
 from empact.analysis.tests.conftest import person
 
@@ -35,7 +35,7 @@ def hit(jsonl, ingest, people):
         "NL",
         handling="H3",
     )
-    services.run_crossmatch(actor=people["analyst"], today=date(2026, 3, 1))
+    crossmatching.run_crossmatch(actor=people["analyst"], today=date(2026, 3, 1))
     return Hit.objects.get()
 
 

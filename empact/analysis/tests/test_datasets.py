@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from empact.analysis import selectors, services, store
+from empact.analysis import crossmatching, selectors, services, store
 from empact.analysis.models import Dataset, Hit, Release
 from empact.analysis.tests.conftest import person
 from empact.audit.models import AuditEntry
@@ -120,7 +120,7 @@ def _matched_pair(jsonl, ingest, people, **de_fields):
         "NL",
         handling="H3",
     )
-    services.run_crossmatch(actor=people["analyst"], today=TODAY)
+    crossmatching.run_crossmatch(actor=people["analyst"], today=TODAY)
     return de, nl
 
 

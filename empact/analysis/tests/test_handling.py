@@ -11,7 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from empact.accounts.tests.helpers import sign_in
-from empact.analysis import selectors, services, store
+from empact.analysis import crossmatching, selectors, services, store
 from empact.analysis.handling import tighten_handling
 from empact.analysis.models import Dataset, Hit
 from empact.analysis.tests.conftest import person
@@ -30,7 +30,7 @@ def held(jsonl, ingest, people):
     for code, handling in (("DE", "H0"), ("NL", "H1"), ("EUROPOL", "H0")):
         path = jsonl(f"{code}.jsonl", [person(f"{code}-1", f"P {code}", phone=PHONE)])
         found[code] = ingest(path, code, handling=handling)
-    services.run_crossmatch(actor=people["analyst"], today=TODAY)
+    crossmatching.run_crossmatch(actor=people["analyst"], today=TODAY)
     assert Hit.objects.count() == 3
     return found
 
@@ -170,7 +170,7 @@ def test_a_tightening_committed_while_the_engine_ran_is_not_lost(
         return connect(names, **options)
 
     monkeypatch.setattr(store, "connect", connect_then_tighten)
-    services.run_crossmatch(actor=people["analyst"], today=TODAY)
+    crossmatching.run_crossmatch(actor=people["analyst"], today=TODAY)
 
     assert engine_ran
     assert Hit.objects.get().handling == "H3"

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from empact.accounts.models import User
-from empact.analysis import handling, services
+from empact.analysis import crossmatching, handling
 from empact.analysis.models import Dataset, Hit
 from empact.analysis.tests.conftest import person
 
@@ -69,11 +69,13 @@ def blocked(thread) -> bool:
 
 def test_a_tightening_waits_for_a_run_holding_the_dataset(two, people, monkeypatch):
     analyst = people["analyst"]
-    services.run_crossmatch(actor=analyst, today=TODAY)  # hits for the run to replace
+    crossmatching.run_crossmatch(
+        actor=analyst, today=TODAY
+    )  # hits for the run to replace
     reached, go, results = threading.Event(), threading.Event(), {}
-    pause(services, "_save_hits", monkeypatch, reached, go)
+    pause(crossmatching, "_save_hits", monkeypatch, reached, go)
     run = in_thread(
-        lambda: services.run_crossmatch(actor=_fresh(analyst), today=TODAY),
+        lambda: crossmatching.run_crossmatch(actor=_fresh(analyst), today=TODAY),
         results,
         "run",
     )
@@ -99,7 +101,7 @@ def test_a_tightening_waits_for_a_run_holding_the_dataset(two, people, monkeypat
 
 def test_a_run_waits_for_a_tightening_holding_the_dataset(two, people, monkeypatch):
     analyst = people["analyst"]
-    services.run_crossmatch(actor=analyst, today=TODAY)
+    crossmatching.run_crossmatch(actor=analyst, today=TODAY)
     reached, go, results = threading.Event(), threading.Event(), {}
     pause(handling, "_recode_hits", monkeypatch, reached, go)
     tighten = in_thread(
@@ -111,7 +113,7 @@ def test_a_run_waits_for_a_tightening_holding_the_dataset(two, people, monkeypat
     )
     assert reached.wait(WAIT)
     run = in_thread(
-        lambda: services.run_crossmatch(actor=_fresh(analyst), today=TODAY),
+        lambda: crossmatching.run_crossmatch(actor=_fresh(analyst), today=TODAY),
         results,
         "run",
     )

@@ -17,7 +17,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from empact.analysis import rules, services
+from empact.analysis import crossmatching, rules, services
 from empact.analysis.handling import tighten_handling
 from empact.analysis.models import Dataset, Hit, Release
 from empact.analysis.tests.conftest import person
@@ -123,7 +123,7 @@ def _lineage(held, steps, analyst, voices, tmp_path, tally):
     for code, datasets in held.items():
         for index, (handling, phones) in enumerate(datasets):
             _ingest(code, index, handling, phones, voices, analyst, tmp_path)
-    services.run_crossmatch(actor=analyst, today=TODAY)
+    crossmatching.run_crossmatch(actor=analyst, today=TODAY)
     tally.lineages += 1
     _check(voices, tally)
     for kind, number, code in steps:
@@ -132,7 +132,7 @@ def _lineage(held, steps, analyst, voices, tmp_path, tally):
         elif kind == "release":
             _release(number, voices)
         else:
-            services.run_crossmatch(actor=analyst, today=TODAY)
+            crossmatching.run_crossmatch(actor=analyst, today=TODAY)
         _check(voices, tally)
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from empact.accounts.models import RoleAssignment, User
 from empact.accounts.tests.helpers import sign_in
 from empact.accounts.tokens import create_token
-from empact.analysis import selectors, services
+from empact.analysis import crossmatching, selectors, services
 from empact.analysis.tests.conftest import person
 from empact.plans.tests.factories import make_organisation
 
@@ -87,7 +87,7 @@ def _run(held, people, officers, tokens, tmp_path, tally):
             collected_on=date(2026, 1, 1),
         )
         services.ingest_dataset(path, given, actor=people["analyst"])
-    run = services.run_crossmatch(actor=people["analyst"], today=date(2026, 3, 1))
+    run = crossmatching.run_crossmatch(actor=people["analyst"], today=date(2026, 3, 1))
     tally.examples += 1
     tally.hits += run.pairs
     for code, officer in officers.items():

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from empact.analysis import selectors, services
+from empact.analysis import crossmatching, selectors, services
 from empact.analysis.models import Hit, Release
 from empact.analysis.tests.conftest import person
 from empact.audit.models import AuditEntry
@@ -39,7 +39,7 @@ def matched(jsonl, ingest, people):
         "NL",
         handling="H2",
     )
-    run = services.run_crossmatch(actor=people["analyst"], today=TODAY)
+    run = crossmatching.run_crossmatch(actor=people["analyst"], today=TODAY)
     return de, nl, run
 
 
@@ -143,7 +143,7 @@ def test_a_strategic_partner_is_neither_matched_nor_told(jsonl, ingest, people):
     ingest(jsonl("de.jsonl", [person("de-1", "A", phone="+49 151 1234567")]), "DE")
     ingest(jsonl("xk.jsonl", [person("xk-1", "B", phone="+49 151 1234567")]), "XK")
 
-    run = services.run_crossmatch(actor=people["analyst"], today=TODAY)
+    run = crossmatching.run_crossmatch(actor=people["analyst"], today=TODAY)
 
     assert run.datasets == 1
     assert Hit.objects.count() == 0
@@ -157,7 +157,7 @@ def test_data_past_its_review_date_is_not_compared(jsonl, ingest, people):
     )
     ingest(jsonl("nl.jsonl", [person("nl-1", "B", phone="+49 151 1234567")]), "NL")
 
-    run = services.run_crossmatch(actor=people["analyst"], today=TODAY)
+    run = crossmatching.run_crossmatch(actor=people["analyst"], today=TODAY)
 
     assert run.pairs == 0
 
@@ -166,14 +166,14 @@ def test_entities_of_one_contributor_never_hit_each_other(jsonl, ingest, people)
     ingest(jsonl("a.jsonl", [person("de-1", "A", phone="+49 151 1234567")]), "DE")
     ingest(jsonl("b.jsonl", [person("de-9", "B", phone="+49 151 1234567")]), "DE")
 
-    run = services.run_crossmatch(actor=people["analyst"], today=TODAY)
+    run = crossmatching.run_crossmatch(actor=people["analyst"], today=TODAY)
 
     assert run.pairs == 0
 
 
 def test_only_analysts_run_a_crossmatch(people):
     with pytest.raises(PermissionDenied):
-        services.run_crossmatch(actor=people["de_officer"], today=TODAY)
+        crossmatching.run_crossmatch(actor=people["de_officer"], today=TODAY)
 
 
 def test_ids_as_given_may_repeat_across_datasets(jsonl, ingest, people):
@@ -185,7 +185,7 @@ def test_ids_as_given_may_repeat_across_datasets(jsonl, ingest, people):
     nl_p1 = {"id": "p1", "schema": "Person", "properties": {"name": ["C"], **phones}}
     nl = ingest(jsonl("nl.jsonl", [nl_p1]), "NL")
 
-    run = services.run_crossmatch(actor=people["analyst"], today=TODAY)
+    run = crossmatching.run_crossmatch(actor=people["analyst"], today=TODAY)
 
     sides = {
         frozenset(
@@ -221,7 +221,7 @@ def test_a_run_is_held_to_its_memory_budget_and_spills_only_into_the_store(
         return con
 
     monkeypatch.setattr(store, "connect", connect_and_look)
-    run = services.run_crossmatch(actor=people["analyst"], today=TODAY)
+    run = crossmatching.run_crossmatch(actor=people["analyst"], today=TODAY)
 
     assert run.pairs == 1
     [(limit, spill)] = seen

@@ -3,7 +3,7 @@ run, and once erased leaves no reference in any derived store."""
 
 from datetime import date, timedelta
 
-from empact.analysis import selectors, services, store
+from empact.analysis import crossmatching, selectors, services, store
 from empact.analysis.models import Dataset, Hit, Release
 from empact.analysis.tests.conftest import person
 from empact.audit.models import AuditEntry
@@ -20,12 +20,12 @@ def test_review_flags_then_erasure_leaves_nothing_behind(jsonl, ingest, people, 
     datasets = [
         ingest(jsonl(f"{c}.jsonl", persons(c)), c, handling="H2") for c in CODES
     ]
-    services.run_crossmatch(actor=people["analyst"], today=COLLECTED)
+    crossmatching.run_crossmatch(actor=people["analyst"], today=COLLECTED)
     services.request_release(Hit.objects.first(), actor=people["de_officer"], why="c")
     review = datasets[0].review_date
 
     flagged = selectors.retention_due(people["dpo"], today=review - timedelta(days=10))
-    overdue_run = services.run_crossmatch(
+    overdue_run = crossmatching.run_crossmatch(
         actor=people["analyst"], today=review + timedelta(days=1)
     )
     erased = services.erase_due(today=review + timedelta(days=1))

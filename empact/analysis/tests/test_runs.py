@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from empact.accounts.models import RoleAssignment
 from empact.accounts.tests.helpers import sign_in
-from empact.analysis import runs, services, store
+from empact.analysis import crossmatching, runs, store
 from empact.analysis.models import Hit, Run
 from empact.analysis.tests.conftest import person
 from empact.audit.models import AuditEntry
@@ -116,7 +116,7 @@ def test_queueing_is_for_analysts_only(people):
 def test_a_run_whose_dataset_file_is_missing_fails_and_keeps_the_hits(
     two_contributors, jsonl, ingest, people
 ):
-    first = services.run_crossmatch(actor=people["analyst"], today=TODAY)
+    first = crossmatching.run_crossmatch(actor=people["analyst"], today=TODAY)
     before = list(Hit.objects.values_list("pk", "run", "left_entity", "right_entity"))
     lost = ingest(
         jsonl("nl2.jsonl", [person("NL-2", "I. P.", phone=PHONE)]),
@@ -140,7 +140,7 @@ def test_a_run_whose_dataset_file_is_missing_fails_and_keeps_the_hits(
 def test_an_error_while_saving_the_hits_saves_none_of_them(
     two_contributors, jsonl, ingest, people
 ):
-    services.run_crossmatch(actor=people["analyst"], today=TODAY)
+    crossmatching.run_crossmatch(actor=people["analyst"], today=TODAY)
     before = list(Hit.objects.values_list("pk", "run"))
     ingest(
         jsonl("nl2.jsonl", [person("NL-2", "I. P.", phone=PHONE)]),
@@ -152,7 +152,7 @@ def test_an_error_while_saving_the_hits_saves_none_of_them(
         raise OSError("No space left on device")
 
     with pytest.raises(UserError) as raised:
-        services.run_crossmatch(
+        crossmatching.run_crossmatch(
             actor=people["analyst"], today=TODAY, progress=disk_full
         )
 
@@ -226,7 +226,7 @@ def test_a_run_left_running_by_a_stopped_worker_is_taken_back_and_run(
     assert (run.status, run.attempts, run.pairs) == ("done", 2, 1)
     assert run.claimed_at > claimed_at
     # The stopped worker, had it only been slow, finds the run no longer its own.
-    assert services.execute_run(stopped, today=TODAY).attempts == 2
+    assert crossmatching.execute_run(stopped, today=TODAY).attempts == 2
     assert Run.objects.get().finished_at == run.finished_at
     assert Hit.objects.get().run == run
 

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from empact.accounts.models import RoleAssignment, User
-from empact.analysis import services
+from empact.analysis import crossmatching, services
 from empact.audit.models import AuditEntry
 from empact.errors import UserError
 from empact.organisations.models import Organisation
@@ -47,7 +47,7 @@ def world(db, settings, tmp_path):
             collected_on=date.today(),
         )
         services.ingest_dataset(path, given, actor=analyst)
-    services.run_crossmatch(actor=analyst, today=date.today())
+    crossmatching.run_crossmatch(actor=analyst, today=date.today())
     return people
 
 
@@ -138,8 +138,8 @@ def test_the_report_names_the_run_whose_hits_stand(world):
     queued = [runs.queue_crossmatch(actor=analyst) for _ in range(2)]
     older, newer = (runs.claim_next_run(now=timezone.now()) for _ in range(2))
     assert [older, newer] == queued
-    services.execute_run(newer, today=date.today())
-    services.execute_run(older, today=date.today())  # the slower one, saved last
+    crossmatching.execute_run(newer, today=date.today())
+    crossmatching.execute_run(older, today=date.today())  # the slower one, saved last
 
     user = world["DE"]
     report = crossmatch_report(user, user.organisation)

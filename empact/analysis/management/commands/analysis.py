@@ -17,7 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 from tqdm import tqdm
 
-from empact.analysis import services
+from empact.analysis import crossmatching, services
 from empact.analysis.handling import tighten_handling
 from empact.analysis.models import Dataset, Hit
 from empact.commandline import acting_user, add_as_argument
@@ -136,7 +136,7 @@ class Command(BaseCommand):
     def _crossmatch(self, *, deterministic_only, out, as_user, **o):
         actor = acting_user(as_user)
         with tqdm(desc="hits", unit=" pairs", file=sys.stderr, leave=False) as bar:
-            run = services.run_crossmatch(
+            run = crossmatching.run_crossmatch(
                 actor=actor,
                 today=timezone.localdate(),
                 persons=not deterministic_only,
