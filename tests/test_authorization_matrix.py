@@ -385,6 +385,7 @@ def world(db, settings, tmp_path):
 
 def _analysis_world(users, tmp_path) -> dict[str, int]:
     """pk per analysis route: a hit between FR and EUROPOL, a release request."""
+    from empact.analysis import crossmatching
     from empact.analysis import services as analysis
 
     datasets = {}
@@ -400,7 +401,7 @@ def _analysis_world(users, tmp_path) -> dict[str, int]:
             collected_on=date.today(),
         )
         datasets[code] = analysis.ingest_dataset(path, given, actor=users["analyst"])[0]
-    analysis.run_crossmatch(actor=users["analyst"], today=date.today())
+    crossmatching.run_crossmatch(actor=users["analyst"], today=date.today())
     hit = _the_hit()
     release = analysis.request_release(hit, actor=users["action_leader"], why="c")
     return {
