@@ -150,19 +150,18 @@ def _matched_pairs(con, *, persons: bool) -> Matched:
     crossmatch(con)
     threshold, note = None, ""
     count = _person_count(con) if persons else 0
-    # Too few persons give m, u and the prior nothing to be learnt from: the run
-    # then reports shared identifiers only, and says why.
-    if persons and count < MIN_PERSONS:
-        note = (
-            f"no person matching: the datasets hold {count} persons, fewer than "
-            f"the {MIN_PERSONS} it needs to learn from; shared identifiers only"
-        )
-    elif persons:
+    if count >= MIN_PERSONS:
         persons_from_statements(con)
         config = LinkageConfig()
         link_persons(con, config=config)
         found.append("linkage_pairs")
         threshold = config.threshold
+    elif persons:
+        # Too few persons give m, u and the prior nothing to be learnt from.
+        note = (
+            f"no person matching: the datasets hold {count} persons, fewer than "
+            f"the {MIN_PERSONS} it needs to learn from; shared identifiers only"
+        )
     union = " UNION ALL ".join(
         f"SELECT left_id, right_id, score, reason FROM {table}"  # noqa: S608
         for table in found
