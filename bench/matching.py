@@ -28,6 +28,7 @@ connected components of the pairs) against the ground truth. Peak memory: each
 variant once more in a fresh process (`--child`), its own peak RSS (VmHWM).
 
 Usage: python -m bench.matching [--n 100000 [--n 1000000]] [--repeats 3]
+       [--suite S1|S2] [--no-memory]
        (`make bench` runs it at EMPACT_BENCH_MATCHING_SIZES, default 100000).
 """
 
@@ -221,6 +222,13 @@ def s1_normalisation_setup(con) -> None:
     import pyarrow as pa
 
     con.execute(S1_RAW)
+    # The statement ids stay here: ours gets the raw values in this order and
+    # its keys come back beside them by position, as ingest keeps a column's
+    # values and keys side by side (it never sends ids through Python).
+    con.execute(
+        "CREATE OR REPLACE TABLE raw_in_order AS "
+        "SELECT id, kind FROM raw_ids ORDER BY schema, prop, kind, id"
+    )
     regions = sorted(phonenumbers.SUPPORTED_REGIONS)
     codes = [str(phonenumbers.country_code_for_region(r)) for r in regions]
     con.register("calling_codes_arrow", pa.table({"region": regions, "cc": codes}))
@@ -232,28 +240,31 @@ def normalise_ours(con) -> None:
     first), each (schema, property) as a column, as ingest does; keys to a table."""
     import pyarrow as pa
 
-    from empact.engine.normalise import ibans, phones, plates
+    from empact.engine.normalise import documents, ibans, phones, plates
     from empact.engine.normalise.properties import normalise_column, property_rule
 
     for cached in (
         phones.normalise_phone,
         phones.read_number,
+        phones.read_digits,
         ibans.normalise_iban,
         plates.normalise_plate,
+        documents.normalise_document,
     ):
         cached.cache_clear()
-    ids, kinds, keys = [], [], []
+    keys = []
     groups = con.execute(
-        "SELECT schema, prop, kind, list(id), list(raw), list(country) "
-        "FROM raw_ids GROUP BY ALL"
+        "SELECT schema, prop, list(raw ORDER BY id), list(country ORDER BY id) "
+        "FROM raw_ids GROUP BY schema, prop, kind ORDER BY schema, prop, kind"
     ).fetchall()
-    for schema, prop, kind, statement_ids, raws, countries in groups:
+    for schema, prop, raws, countries in groups:
         done = normalise_column(property_rule(schema, prop), raws, countries=countries)
-        ids += statement_ids
-        kinds += [kind] * len(raws)
         keys += [n.key if n else None for n in done]
-    con.register("ours_keys_arrow", pa.table({"id": ids, "kind": kinds, "key": keys}))
-    con.execute("CREATE OR REPLACE TABLE ours_keys AS FROM ours_keys_arrow")
+    con.register("ours_keys_arrow", pa.table({"key": pa.array(keys, pa.string())}))
+    con.execute(
+        "CREATE OR REPLACE TABLE ours_keys AS SELECT o.id, o.kind, k.key "
+        "FROM raw_in_order o POSITIONAL JOIN ours_keys_arrow k"
+    )
 
 
 def s1_normalisation_variants(con) -> dict:
@@ -607,9 +618,34 @@ def peak_memory(suite: str, variant: str, n: int) -> float:
     return json.loads(out.stdout.strip().splitlines()[-1])["peak_rss_mb"]
 
 
-def measure(n: int, repeats: int, memory: bool = True) -> dict:
+def measure(
+    n: int, repeats: int, memory: bool = True, suites: tuple[str, ...] = ("S1", "S2")
+) -> dict:
     figures: dict = {"n": n, "prepared": prepare(n)}
     con = connect(n)
+    if "S1" in suites:
+        measure_s1(con, figures, repeats)
+    if "S2" in suites:
+        measure_s2(con, figures, repeats)
+    if memory:
+        variants = {
+            "S1": {**s1_variants(con), **s1_normalisation_variants(con)},
+            "S2": s2_variants(con, {}),
+        }
+        figures["peak_rss_mb"] = {
+            f"{suite}: {variant}": peak_memory(suite, variant, n)
+            for suite in suites
+            for variant in variants[suite]
+        }
+        print(json.dumps(figures["peak_rss_mb"], indent=2))
+    suffix = "" if len(suites) == 2 else f"-{suites[0]}"
+    out = WORK / f"figures-n{n}{suffix}.json"
+    out.write_text(json.dumps(figures, indent=2, default=str))
+    print(f"figures written to {out}")
+    return figures
+
+
+def measure_s1(con, figures: dict, repeats: int) -> None:
     s1_setup(con)
     figures["S1"] = interleaved(s1_variants(con), repeats)
     figures["S1_quality"] = s1_quality(con)
@@ -617,6 +653,10 @@ def measure(n: int, repeats: int, memory: bool = True) -> dict:
     figures["S1_normalisation"] = interleaved(s1_normalisation_variants(con), repeats)
     figures["S1_normalisation_quality"] = s1_normalisation_quality(con)
     _print_s1(figures)
+
+
+def measure_s2(con, figures: dict, repeats: int) -> None:
+    n = figures["n"]
     s2_setup(con)
     state: dict = {}
     run_raw(con, state)  # the floor's m/u; also Splink's warm-up
@@ -649,20 +689,6 @@ def measure(n: int, repeats: int, memory: bool = True) -> dict:
         }
         febrl4(figures)
         _print_peers(figures)
-    if memory:
-        figures["peak_rss_mb"] = {
-            f"{suite}: {variant}": peak_memory(suite, variant, n)
-            for suite, names in (
-                ("S1", {**s1_variants(con), **s1_normalisation_variants(con)}),
-                ("S2", s2_variants(con, {})),
-            )
-            for variant in names
-        }
-        print(json.dumps(figures["peak_rss_mb"], indent=2))
-    out = WORK / f"figures-n{n}.json"
-    out.write_text(json.dumps(figures, indent=2, default=str))
-    print(f"figures written to {out}")
-    return figures
 
 
 def _print_s1(f: dict) -> None:
@@ -751,6 +777,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--prepare-only", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--child", nargs=2, metavar=("SUITE", "VARIANT"))
+    parser.add_argument("--suite", choices=("S1", "S2"), help="only this suite")
     args = parser.parse_args(argv)
     sizes = args.n or sizes_from_environment()
     if args.child:
@@ -760,7 +787,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.prepare_only:
             print(json.dumps(prepare(n)))
         else:
-            measure(n, args.repeats, memory=not args.no_memory)
+            suites = (args.suite,) if args.suite else ("S1", "S2")
+            measure(n, args.repeats, memory=not args.no_memory, suites=suites)
 
 
 if __name__ == "__main__":

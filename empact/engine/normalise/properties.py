@@ -111,10 +111,8 @@ def _normalise_column(
         if countries is None:
             calls = [(v, region) for v in values]
         else:
-            calls = [
-                (v, _region(c) or region)
-                for v, c in zip(values, countries, strict=True)
-            ]
+            regions = {c: _region(c) or region for c in set(countries)}
+            calls = [(v, regions[c]) for v, c in zip(values, countries, strict=True)]
         return normalise_values(normalise_phone, values, calls)
     if kind in ("document", "plate"):
         fn = normalise_document if kind == "document" else normalise_plate

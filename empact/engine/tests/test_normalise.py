@@ -9,9 +9,9 @@ from empact.engine.normalise.countries import country_code, phone_region
 from empact.engine.normalise.dates import normalise_date
 from empact.engine.normalise.documents import normalise_document, parse_mrz
 from empact.engine.normalise.emails import normalise_email
-from empact.engine.normalise.ibans import normalise_iban
+from empact.engine.normalise.ibans import is_valid_iban, normalise_iban
 from empact.engine.normalise.names import name_key, name_phonetic_key, name_tokens
-from empact.engine.normalise.phones import normalise_phone
+from empact.engine.normalise.phones import normalise_phone, read_digits
 from empact.engine.normalise.plates import normalise_plate
 from empact.engine.normalise.properties import normalise_column, property_rule
 from empact.engine.normalise.vessels import normalise_imo, normalise_mmsi
@@ -54,11 +54,16 @@ def test_phones_that_cannot_be_read_are_flagged_and_unkeyed(raw):
 
 
 def _phonenumbers_on_the_text(raw, region):
-    """What phonenumbers itself makes of the text as written."""
+    """What phonenumbers itself makes of the text as written (00 as +)."""
+    text = " ".join(raw.split())
+    return _phonenumbers_reads(
+        "+" + text[2:] if text.startswith("00") else text, region
+    )
+
+
+def _phonenumbers_reads(text, region):
     import phonenumbers
 
-    text = " ".join(raw.split())
-    text = "+" + text[2:] if text.startswith("00") else text
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
@@ -84,6 +89,46 @@ def test_phones_read_from_their_digits_as_phonenumbers_reads_the_text(raw, regio
     assert ("invalid_phone" not in done.flags) == (e164 is not None and valid)
 
 
+@st.composite
+def _digits_in_a_region(draw):
+    """(digits, region): a region's example number of some type, with or without
+    its country code, maybe one digit changed; or random digits. Region None: the
+    digits follow a '+'; '' is no region at all."""
+    import phonenumbers
+
+    regions = sorted(phonenumbers.SUPPORTED_REGIONS)
+    region = draw(st.sampled_from(regions))
+    example = phonenumbers.example_number_for_type(region, draw(st.integers(0, 10)))
+    digits = draw(st.from_regex(r"\A[0-9]{3,18}\Z"))
+    if example is not None and draw(st.booleans()):
+        digits = phonenumbers.national_significant_number(example)
+        if draw(st.booleans()):
+            digits = f"{example.country_code}{digits}"
+        if draw(st.booleans()):
+            at = draw(st.integers(0, len(digits) - 1))
+            digits = (
+                digits[:at] + draw(st.sampled_from("0123456789")) + digits[at + 1 :]
+            )
+    if digits[0] != "0" and draw(st.booleans()):
+        return digits, None
+    return digits, draw(st.sampled_from([region, "", *regions]))
+
+
+# read_digits follows phonenumbers.parse from the point where the digits are
+# known, with its own checks of possibility and validity: it must read any digits
+# in any region exactly as phonenumbers does (its numbering plans change with
+# each release, so this runs on the pinned version's metadata).
+@settings(deadline=None, max_examples=600)
+@given(_digits_in_a_region())
+def test_digits_are_read_as_phonenumbers_reads_them_in_every_region(case):
+    digits, region = case
+    if region is None:
+        expected = _phonenumbers_reads("+" + digits, None)
+    else:
+        expected = _phonenumbers_reads(digits, region or None)
+    assert read_digits.__wrapped__(digits, region) == expected
+
+
 def test_a_valid_iban_is_compacted():
     assert normalise_iban("de89 3704 0044 0532 0130 00") == Normalised(
         "DE89370400440532013000", "DE89370400440532013000", ()
@@ -95,6 +140,42 @@ def test_an_iban_with_a_wrong_check_digit_is_kept_keyed_and_flagged():
     assert result == Normalised(
         "DE89370400440532013001", "DE89370400440532013001", ("invalid_iban",)
     )
+
+
+@st.composite
+def _iban_texts(draw):
+    """An IBAN schwifty makes for a country, maybe one character changed or cut
+    short; or letters and digits after a country's code."""
+    import pycountry
+    from schwifty import IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    country = draw(st.sampled_from(sorted(c.alpha_2 for c in pycountry.countries)))
+    alphanumeric = st.sampled_from("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    try:
+        iban = str(IBAN.random(country_code=country, random=draw(st.randoms())))
+    except (SchwiftyException, ValueError, KeyError):
+        return country + "".join(draw(st.lists(alphanumeric, min_size=0, max_size=32)))
+    if draw(st.booleans()):
+        at = draw(st.integers(0, len(iban) - 1))
+        iban = iban[:at] + draw(alphanumeric) + iban[at + 1 :]
+    return iban[: draw(st.integers(1, len(iban)))] if draw(st.booleans()) else iban
+
+
+# is_valid_iban takes schwifty's validation steps without its objects: it must
+# accept exactly the IBANs schwifty accepts.
+@settings(deadline=None, max_examples=400)
+@given(_iban_texts())
+def test_ibans_are_valid_exactly_when_schwifty_says_so(compact):
+    from schwifty import IBAN
+    from schwifty.exceptions import SchwiftyException
+
+    try:
+        IBAN(compact)
+        schwifty_accepts = True
+    except (SchwiftyException, ValueError):
+        schwifty_accepts = False
+    assert is_valid_iban(compact) == schwifty_accepts
 
 
 def test_documents_are_keyed_by_country_and_cleaned_number():
