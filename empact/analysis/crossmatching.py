@@ -19,15 +19,19 @@ from django.utils import timezone
 from empact.accounts import permissions
 from empact.accounts.models import User
 from empact.analysis import rules, store
-from empact.analysis.models import Dataset, Hit, Run
+from empact.analysis.models import Dataset, Hit, PersonModel, Run
 from empact.analysis.services import actor_name
 from empact.audit.log import AuditWriteFailed, record
 from empact.engine.crossmatch import crossmatch
 from empact.engine.linkage import (
     MIN_PERSONS,
     LinkageConfig,
+    TrainedModel,
     link_persons,
+    model_fits,
     persons_from_statements,
+    stored_linker,
+    train,
 )
 from empact.engine.tables import most_restrictive
 from empact.errors import UserError
@@ -42,6 +46,7 @@ def run_crossmatch(
     actor,
     today: date,
     persons: bool = False,
+    retrain: bool = False,
     request=None,
     progress=None,
 ) -> Run:
@@ -50,11 +55,14 @@ def run_crossmatch(
     work in `empact worker` (analysis/runs.py).
 
     Shared identifiers always; with `persons`, also probable matches of persons
-    (Splink), whose reason names the fields that agreed. Raises UserError when the
+    (Splink), whose reason names the fields that agreed, scored by the stored
+    person model while it fits, else (or with `retrain`) by one trained on the
+    data and stored. Raises UserError when the
     run fails: the run is then marked failed, and the previous hits stay."""
     permissions.require(actor, "analysis.run", None, request=request)
     run = Run.objects.create(
         kind=Run.Kind.FULL if persons else Run.Kind.DETERMINISTIC,
+        retrain=persons and retrain,
         status=Run.Status.RUNNING,
         queued_by=actor_name(actor),
         claimed_at=timezone.now(),
@@ -88,7 +96,9 @@ def execute_run(
             if rules.comparable(d, today=today)
         ]
         _require_files(datasets)
-        matched = _pairs([d.name for d in datasets], persons=run.kind == Run.Kind.FULL)
+        full = run.kind == Run.Kind.FULL
+        stored = None if run.retrain or not full else PersonModel.objects.first()
+        matched = _pairs([d.name for d in datasets], persons=full, stored=stored)
         _save_run(
             run,
             datasets,
@@ -125,9 +135,14 @@ class Matched:
     pairs: list
     threshold: float | None = None
     note: str = ""
+    # the stored model that scored the person matches, or the one trained for them
+    stored: PersonModel | None = None
+    trained: TrainedModel | None = None
 
 
-def _pairs(names: list[str], *, persons: bool) -> Matched:
+def _pairs(
+    names: list[str], *, persons: bool, stored: PersonModel | None = None
+) -> Matched:
     if not names:
         return Matched([], note="no dataset may be cross-matched")
     # Ids as given repeat across datasets ("p1"): the engine sees them qualified
@@ -135,7 +150,7 @@ def _pairs(names: list[str], *, persons: bool) -> Matched:
     with store.spill_folder() as spill:
         con = store.connect(names, qualified_ids=True, spill=Path(spill))
         try:
-            return _matched_pairs(con, persons=persons)
+            return _matched_pairs(con, persons=persons, stored=stored)
         finally:
             con.close()
             # Splink's linker holds the connection in reference cycles: until
@@ -145,15 +160,23 @@ def _pairs(names: list[str], *, persons: bool) -> Matched:
             gc.collect()
 
 
-def _matched_pairs(con, *, persons: bool) -> Matched:
+def _matched_pairs(con, *, persons: bool, stored: PersonModel | None) -> Matched:
     found = ["crossmatch_pairs"]
     crossmatch(con)
-    threshold, note = None, ""
+    threshold, note, trained = None, "", None
     count = _person_count(con) if persons else 0
     if count >= MIN_PERSONS:
         persons_from_statements(con)
         config = LinkageConfig()
-        link_persons(con, config=config)
+        model = stored and TrainedModel(
+            stored.parameters, stored.persons, stored.fingerprint
+        )
+        if model and model_fits(model, count, config):
+            linker = stored_linker(con, "persons", model)
+        else:
+            stored = None
+            linker, trained = train(con, "persons", config)
+        link_persons(con, config=config, linker=linker)
         found.append("linkage_pairs")
         threshold = config.threshold
     elif persons:
@@ -181,7 +204,9 @@ def _matched_pairs(con, *, persons: bool) -> Matched:
         FROM pairs ORDER BY left_id, right_id
         """  # noqa: S608 - built from constant names
     ).fetchall()
-    return Matched(pairs, threshold, note)
+    if threshold is None:
+        stored = None
+    return Matched(pairs, threshold, note, stored, trained)
 
 
 def _person_count(con) -> int:
@@ -233,6 +258,7 @@ def _save_run(
         )
         if finished != 1:
             raise RunTakenBack(run.pk)
+        model = _person_model(run, matched, complete=len(live) == len(datasets))
         Hit.objects.exclude(run=run).delete()
         count = _save_hits(run, pairs, live, progress)
         record(
@@ -241,8 +267,32 @@ def _save_run(
             operation="combination",
             obj=run,
             request=request,
-            extra={"datasets": len(live), "hits": count},
+            extra={
+                "datasets": len(live),
+                "hits": count,
+                "person_model": model and model.pk,
+                "model_trained": matched.trained is not None,
+            },
         )
+
+
+def _person_model(run: Run, matched: Matched, *, complete: bool) -> PersonModel | None:
+    """The model that scored the run, stored first if the run trained it. None
+    when a dataset was erased during the run: a model learnt from its data is
+    not kept, and erasing it discarded the stored one (services.erase_dataset)."""
+    model = matched.stored
+    if not complete or (model and not PersonModel.objects.filter(pk=model.pk).exists()):
+        return None
+    if matched.trained is not None:
+        t = matched.trained
+        model = PersonModel.objects.create(
+            persons=t.persons, fingerprint=t.fingerprint, parameters=t.parameters
+        )
+    if model is not None:
+        Run.objects.filter(pk=run.pk).update(
+            model=model, model_trained=matched.trained is not None
+        )
+    return model
 
 
 def _serialise_hits_replacements() -> None:

@@ -78,6 +78,27 @@ class Dataset(models.Model):
         return self.erased_at is not None
 
 
+class PersonModel(models.Model):
+    """A trained person-matching model (engine.linkage.TrainedModel): the prior and
+    the m and u of every comparison level, statistics of the whole population with
+    no value of anyone's in them. A full run stores the model it trains; later
+    runs score with it while it fits (the same comparisons, a population within
+    linkage.MODEL_DRIFT of its size), so that a pair keeps its score from run to
+    run and a run skips most of its time. Erasing any dataset discards them all:
+    they were learnt from its data too."""
+
+    trained_at = models.DateTimeField(auto_now_add=True)
+    persons = models.PositiveIntegerField(help_text=_("persons it was trained on"))
+    fingerprint = models.CharField(max_length=16)
+    parameters = models.JSONField()
+
+    class Meta:
+        ordering = ["-trained_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"person model {self.pk} ({self.persons} persons)"
+
+
 class Run(models.Model):
     """One cross-match over every dataset held when it executes.
 
@@ -120,6 +141,13 @@ class Run(models.Model):
     note = models.CharField(
         max_length=255, blank=True, help_text=_("what the run left out, and why")
     )
+    # Asked for: train a person model afresh rather than score with the stored one.
+    retrain = models.BooleanField(default=False)
+    # The model that scored the run's person matches, and whether the run trained it.
+    model = models.ForeignKey(
+        PersonModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    model_trained = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-queued_at", "-pk"]

@@ -35,13 +35,17 @@ MAX_ATTEMPTS = 3
 logger = logging.getLogger(__name__)
 
 
-def queue_crossmatch(*, actor, persons: bool = False, request=None) -> Run:
+def queue_crossmatch(
+    *, actor, persons: bool = False, retrain: bool = False, request=None
+) -> Run:
     """Queue a cross-match of every dataset the rules allow, for `empact worker`;
-    with `persons`, probable person matches too. Its hits replace the last run's."""
+    with `persons`, probable person matches too (with `retrain`, by a person model
+    trained afresh). Its hits replace the last run's."""
     permissions.require(actor, "analysis.run", None, request=request)
     with transaction.atomic():
         run = Run.objects.create(
             kind=Run.Kind.FULL if persons else Run.Kind.DETERMINISTIC,
+            retrain=persons and retrain,
             queued_by=actor.get_username(),
         )
         record(
@@ -50,7 +54,7 @@ def queue_crossmatch(*, actor, persons: bool = False, request=None) -> Run:
             operation="combination",
             obj=run,
             request=request,
-            extra={"kind": run.kind},
+            extra={"kind": run.kind, "retrain": run.retrain},
         )
     return run
 

@@ -155,7 +155,7 @@ def datasets(actor) -> list[Dataset]:
 
 def runs(actor) -> list[Run]:
     permissions.require(actor, "analysis.view")
-    return list(Run.objects.all()[:50])
+    return list(Run.objects.select_related("model").defer("model__parameters")[:50])
 
 
 def all_hits(actor, *, limit: int = 500) -> list[Hit]:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from empact.accounts import permissions
 from empact.analysis import store
-from empact.analysis.models import Dataset, Hit, Release
+from empact.analysis.models import Dataset, Hit, PersonModel, Release
 from empact.audit.log import record
 from empact.engine.errors import InputError, InputRejected
 from empact.engine.ingest import file_sha256, ingest
@@ -259,6 +259,8 @@ def erase_dataset(
         hit_count = hits.count()
         hits.delete()
         releases, _ = Release.objects.filter(dataset=dataset).delete()
+        # Person models learnt from every dataset held, this one too.
+        models, _ = PersonModel.objects.all().delete()
         dataset.erased_at = timezone.now()
         dataset.entities = dataset.statements = 0
         dataset.save(update_fields=["erased_at", "entities", "statements"])
@@ -270,7 +272,7 @@ def erase_dataset(
             obj=dataset,
             why=why,
             request=request,
-            extra={"hits": hit_count, "releases": releases},
+            extra={"hits": hit_count, "releases": releases, "person_models": models},
         )
     # After the commit, so that a failed audit entry leaves the data in place, not
     # gone without a trace, and a kill before the commit leaves the dataset whole.

@@ -75,6 +75,7 @@ def start_run(request):
     run = queue_crossmatch(
         actor=request.user,
         persons=request.POST.get("persons") == "yes",
+        retrain=request.POST.get("retrain") == "yes",
         request=request,
     )
     messages.success(

@@ -21,9 +21,11 @@ data through the same model. Comparisons are data (`COMPARISONS`): the same leve
 build the Splink settings and the benchmark's one-query scoring floor.
 """
 
+import hashlib
+import json
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import duckdb
 
@@ -79,11 +81,12 @@ def _bare_sql(token: str) -> str:
 
 
 def _collapsed_sql(bare: str) -> str:
-    """SQL for `bare` with doubled letters written once ('lll' → 'l')."""
-    letters = f"string_split({bare}, '')"
+    """SQL for `bare` (a name) with doubled letters written once ('lll' → 'l')."""
+    # Each letter against the one before it, read from the text itself: splitting
+    # it again for each letter took a fifth of the person table's time.
     return (
-        f"array_to_string(list_filter({letters}, "
-        f"lambda c, i: i = 1 OR c <> {letters}[i - 1]), '')"
+        f"array_to_string(list_filter(string_split({bare}, ''), "
+        f"lambda c, i: i = 1 OR c <> {bare}[i - 1]), '')"
     )
 
 
@@ -390,18 +393,61 @@ def splink_settings(config: LinkageConfig = LinkageConfig()):
     )
 
 
+@dataclass(frozen=True)
+class TrainedModel:
+    """What training learnt (Splink's model: the prior, m and u of every level),
+    on how many persons, under which comparisons (`model_fingerprint`)."""
+
+    parameters: dict
+    persons: int
+    fingerprint: str
+
+
+#: A stored model scores a later run while the persons number within this
+#: fraction of those it learnt from: m and u are rates over the population,
+#: which a fifth more or fewer persons of the same kind move little, and the
+#: same model gives the same pair the same score from run to run.
+MODEL_DRIFT = 0.2
+
+
+def model_fingerprint(config: LinkageConfig = LinkageConfig()) -> str:
+    """What a trained model depends on: its comparisons, blocking and training
+    (not the threshold, which is applied when scoring)."""
+    import splink
+
+    parts = {
+        "splink": splink.__version__,
+        "comparisons": [asdict(c) for c in config.comparisons],
+        "blocking": config.blocking_rules,
+        "em": config.em_blocks,
+        "u_pairs": config.u_pairs,
+        "prior_recall": config.prior_recall,
+        "seed": config.seed,
+    }
+    text = json.dumps(parts, sort_keys=True, default=list)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def model_fits(
+    model: TrainedModel, persons: int, config: LinkageConfig = LinkageConfig()
+) -> bool:
+    """May `model` score `persons` persons under `config`, or must one be trained?"""
+    return (
+        model.fingerprint == model_fingerprint(config)
+        and abs(persons - model.persons) <= MODEL_DRIFT * model.persons
+    )
+
+
 def trained_linker(
     con: duckdb.DuckDBPyConnection,
     persons: str = "persons",
     config: LinkageConfig = LinkageConfig(),
 ):
     """A Splink linker on table `persons`, with m, u and the prior trained."""
-    from splink import DuckDBAPI, Linker, block_on
+    from splink import block_on
     from splink.internals.exceptions import EMTrainingException
 
-    db_api = DuckDBAPI(connection=con)
-    linker = Linker(db_api.register(persons), splink_settings(config), log_level=None)
-    logging.getLogger("splink").setLevel(logging.WARNING)
+    linker = _linker(con, persons, splink_settings(config))
     training = linker.training
     training.estimate_probability_two_random_records_match(
         ["l.name_key = r.name_key AND l.birth_date = r.birth_date"],
@@ -424,6 +470,34 @@ def trained_linker(
             if "minimum allowed" not in str(error):
                 raise
             logger.warning("EM pass on %s dropped: %s", rule, error)
+    return linker
+
+
+def train(
+    con: duckdb.DuckDBPyConnection,
+    persons: str = "persons",
+    config: LinkageConfig = LinkageConfig(),
+):
+    """(`trained_linker`, the `TrainedModel` it holds, to be stored and reused)."""
+    _check_names(persons)
+    linker = trained_linker(con, persons, config)
+    count = con.execute(f"SELECT count(*) FROM {persons}").fetchall()[0][0]  # noqa: S608
+    parameters = linker.misc.save_model_to_json()
+    return linker, TrainedModel(parameters, count, model_fingerprint(config))
+
+
+def stored_linker(con: duckdb.DuckDBPyConnection, persons: str, model: TrainedModel):
+    """A linker on table `persons` that scores with a stored model, untrained."""
+    return _linker(con, persons, model.parameters)
+
+
+def _linker(con: duckdb.DuckDBPyConnection, persons: str, settings):  # type: ignore[no-untyped-def]
+    from splink import DuckDBAPI, Linker
+
+    _check_names(persons)
+    db_api = DuckDBAPI(connection=con)
+    linker = Linker(db_api.register(persons), settings, log_level=None)
+    logging.getLogger("splink").setLevel(logging.WARNING)
     return linker
 
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from empact.accounts.models import RoleAssignment
 from empact.accounts.tests.helpers import sign_in
-from empact.analysis import crossmatching, runs, store
-from empact.analysis.models import Hit, Run
+from empact.analysis import crossmatching, runs, services, store
+from empact.analysis.models import Dataset, Hit, PersonModel, Run
 from empact.analysis.tests.conftest import person
 from empact.audit.models import AuditEntry
 from empact.engine.linkage import LinkageConfig
@@ -104,6 +104,53 @@ def test_a_full_run_matches_persons_across_contributors(tmp_path, ingest, people
     assert not Hit.objects.filter(
         left_dataset__contributor=F("right_dataset__contributor")
     ).exists()
+
+
+def test_full_runs_store_their_person_model_and_score_with_it_while_it_fits(
+    tmp_path, ingest, people, client
+):
+    generate(150, 4, seed=5, out_dir=tmp_path / "gen")
+    for folder, code in (("C01", "DE"), ("C02", "NL"), ("C03", "DE")):
+        ingest(tmp_path / "gen" / folder / "entities.ftm.json", code)
+
+    def full_run(**options):
+        run = crossmatching.run_crossmatch(
+            actor=people["analyst"], today=TODAY, persons=True, **options
+        )
+        scores = set(Hit.objects.values_list("left_entity", "right_entity", "score"))
+        return run, scores
+
+    first, first_scores = full_run()
+    assert first.model_trained and first.model.persons > 100
+    assert PersonModel.objects.count() == 1
+    # the next run scores with the stored model: the same pairs, the same scores
+    second, second_scores = full_run()
+    assert (second.model_id, second.model_trained) == (first.model_id, False)
+    assert second_scores == first_scores
+    audit = AuditEntry.objects.filter(
+        action="analysis.crossmatch_run", object_id=str(second.pk)
+    ).get()
+    assert (audit.extra["person_model"], audit.extra["model_trained"]) == (
+        first.model_id,
+        False,
+    )
+    # asked to, a run trains afresh (the same data: the same model learnt again)
+    third, third_scores = full_run(retrain=True)
+    assert third.model_trained and third.model_id != first.model_id
+    assert third_scores == first_scores
+    page = sign_in(client, people["analyst"]).get(reverse("analysis:runs"))
+    assert f"scored by stored person model {first.model_id}" in page.content.decode()
+    assert f"person model {third.model_id} trained on" in page.content.decode()
+    # a third more persons than the model learnt from: a new one is trained
+    ingest(tmp_path / "gen" / "C04" / "entities.ftm.json", "NL")
+    fourth, _ = full_run()
+    assert fourth.model_trained and fourth.model.persons > third.model.persons
+    # erasing any dataset discards the models learnt from its data too
+    dataset = Dataset.objects.filter(erased_at=None).first()
+    services.erase_dataset(dataset, actor_name="dpo", why="test")
+    assert PersonModel.objects.count() == 0
+    fourth.refresh_from_db()
+    assert fourth.model is None
 
 
 def test_queueing_is_for_analysts_only(people):

@@ -1,4 +1,6 @@
 import datetime as dt
+import json
+from dataclasses import replace
 
 import duckdb
 import pyarrow as pa
@@ -115,6 +117,42 @@ def test_training_is_seeded(linked):
         "SELECT count(*) FROM (FROM linkage_pairs EXCEPT FROM again)"
     ).fetchall()[0][0]
     assert differ == 0
+
+
+def test_a_stored_model_scores_every_pair_as_when_it_was_trained(linked):
+    con, _ = linked
+    _, model = linkage.train(con)
+    assert model.persons == con.execute("SELECT count(*) FROM persons").fetchall()[0][0]
+    # stored as JSON (analysis.PersonModel), read back, used without training
+    stored = linkage.TrainedModel(
+        json.loads(json.dumps(model.parameters)), model.persons, model.fingerprint
+    )
+    linker = linkage.stored_linker(con, "persons", stored)
+    linkage.link_persons(con, into="from_stored", linker=linker)
+    rows = "SELECT left_id, right_id, round(score, 9), reason FROM {}"
+    trained = set(con.execute(rows.format("linkage_pairs")).fetchall())
+    assert trained
+    assert set(con.execute(rows.format("from_stored")).fetchall()) == trained
+
+
+def test_a_model_fits_its_own_comparisons_and_a_population_of_its_size():
+    config = linkage.LinkageConfig()
+    model = linkage.TrainedModel({}, 1000, linkage.model_fingerprint(config))
+    assert linkage.model_fits(model, 1000, config)
+    assert linkage.model_fits(model, 1200, config)
+    assert linkage.model_fits(model, 800, config)
+    assert not linkage.model_fits(model, 1201, config)
+    assert not linkage.model_fits(model, 799, config)
+    # the threshold is applied when scoring: any threshold may use the model
+    assert linkage.model_fits(model, 1000, replace(config, threshold=0.9))
+    # other comparisons, blocking or training need a model of their own
+    for changed in (
+        replace(config, comparisons=config.comparisons[:-1]),
+        replace(config, blocking_rules=config.blocking_rules[:-1]),
+        replace(config, em_blocks=(("birth_date",),)),
+        replace(config, u_pairs=1e6),
+    ):
+        assert not linkage.model_fits(model, 1000, changed)
 
 
 def _persons(con, rows):

@@ -74,6 +74,11 @@ class Command(BaseCommand):
             help="shared identifiers only, no probabilistic person matching",
         )
         p.add_argument(
+            "--retrain",
+            action="store_true",
+            help="train the person model afresh, even if the stored one still fits",
+        )
+        p.add_argument(
             "--out", type=Path, help="write left_id,right_id,score,reason here"
         )
         add_as_argument(p)
@@ -133,13 +138,14 @@ class Command(BaseCommand):
             f"{dataset.statements} statements, review date {dataset.review_date}"
         )
 
-    def _crossmatch(self, *, deterministic_only, out, as_user, **o):
+    def _crossmatch(self, *, deterministic_only, retrain, out, as_user, **o):
         actor = acting_user(as_user)
         with tqdm(desc="hits", unit=" pairs", file=sys.stderr, leave=False) as bar:
             run = crossmatching.run_crossmatch(
                 actor=actor,
                 today=timezone.localdate(),
                 persons=not deterministic_only,
+                retrain=retrain,
                 progress=bar.update,
             )
         if out:
@@ -150,6 +156,12 @@ class Command(BaseCommand):
         )
         if run.note:
             self.stdout.write(f"run {run.pk}: {run.note}")
+        if run.model_id:
+            how = "trained" if run.model_trained else "stored, reused"
+            self.stdout.write(
+                f"run {run.pk}: person model {run.model_id} ({how}; "
+                f"{run.model.persons} persons)"
+            )
 
     def _handling(self, *, dataset, code, reason, as_user, **o):
         actor = acting_user(as_user)
