@@ -17,7 +17,7 @@ from empact.engine.normalise.documents import normalise_document
 from empact.engine.normalise.emails import normalise_email
 from empact.engine.normalise.ibans import normalise_iban
 from empact.engine.normalise.names import normalise_name
-from empact.engine.normalise.phones import normalise_phone
+from empact.engine.normalise.phones import normalise_phones
 from empact.engine.normalise.plates import normalise_plate
 from empact.engine.normalise.vessels import normalise_imo, normalise_mmsi
 
@@ -109,11 +109,9 @@ def _normalise_column(
     kind = rule.kind
     if kind == "phone":
         if countries is None:
-            calls = [(v, region) for v in values]
-        else:
-            regions = {c: _region(c) or region for c in set(countries)}
-            calls = [(v, regions[c]) for v, c in zip(values, countries, strict=True)]
-        return normalise_values(normalise_phone, values, calls)
+            return normalise_phones(values, [region] * len(values))
+        places = {c: _region(c) or region for c in set(countries)}
+        return normalise_phones(values, [places[c] for c in countries])
     if kind in ("document", "plate"):
         fn = normalise_document if kind == "document" else normalise_plate
         places = countries if countries is not None else [None] * len(values)

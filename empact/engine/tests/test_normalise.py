@@ -11,7 +11,11 @@ from empact.engine.normalise.documents import normalise_document, parse_mrz
 from empact.engine.normalise.emails import normalise_email
 from empact.engine.normalise.ibans import is_valid_iban, normalise_iban
 from empact.engine.normalise.names import name_key, name_phonetic_key, name_tokens
-from empact.engine.normalise.phones import normalise_phone, read_digits
+from empact.engine.normalise.phones import (
+    normalise_phone,
+    normalise_phones,
+    read_digits,
+)
 from empact.engine.normalise.plates import normalise_plate
 from empact.engine.normalise.properties import normalise_column, property_rule
 from empact.engine.normalise.vessels import normalise_imo, normalise_mmsi
@@ -127,6 +131,30 @@ def test_digits_are_read_as_phonenumbers_reads_them_in_every_region(case):
     else:
         expected = _phonenumbers_reads(digits, region or None)
     assert read_digits.__wrapped__(digits, region) == expected
+
+
+# A column is sorted into digit groups in Arrow, the rest read one by one: the
+# column must come out exactly as each value would on its own.
+@settings(deadline=None, max_examples=200)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(
+                st.none(),
+                _PHONE_TEXT,
+                _PHONE_TEXT.map(lambda t: f" {t}\t"),
+                st.text(alphabet="0123456789+ -./()x٣", max_size=16),
+            ),
+            st.sampled_from([None, "DE", "FR", "US", "ZZ"]),
+        ),
+        max_size=30,
+    )
+)
+def test_a_column_of_phones_reads_as_each_value_alone(rows):
+    values = [v for v, _ in rows]
+    regions = [r for _, r in rows]
+    expected = [None if v is None else normalise_phone(v, r) for v, r in rows]
+    assert normalise_phones(values, regions) == expected
 
 
 def test_a_valid_iban_is_compacted():
