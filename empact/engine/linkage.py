@@ -93,12 +93,19 @@ def _collapsed_sql(bare: str) -> str:
 # Particles ('al', 'el', 'de') and initials carry little: they stay in the name
 # key but not in its sounds. A token with no consonant left sounds as written.
 # Consonants are computed once per token, then collapsed (two steps, so the
-# folding is not repeated for every letter).
+# folding is not repeated for every letter), once per distinct name: persons
+# reported by several contributors share theirs (half as many names as persons
+# in the generator's data).
 PREPARE_SQL = f"""
-    WITH tokens AS (
-        SELECT *, list_filter(string_split(name_key, ' '), lambda t: length(t) > 2)
+    WITH source AS MATERIALIZED (FROM {{source}}),
+    names AS (
+        SELECT DISTINCT name_key FROM source WHERE name_key IS NOT NULL
+    ),
+    tokens AS (
+        SELECT name_key,
+            list_filter(string_split(name_key, ' '), lambda t: length(t) > 2)
             AS name_tokens
-        FROM {{source}}
+        FROM names
     ),
     bare AS (
         SELECT *, list_transform(name_tokens, lambda t: {_bare_sql("t")})
@@ -106,25 +113,25 @@ PREPARE_SQL = f"""
         FROM tokens
     ),
     sounded AS (
-        SELECT * EXCLUDE (name_tokens, bare_tokens),
+        SELECT name_key,
             list_sort(list_distinct(list_transform(bare_tokens, lambda b, i:
                 coalesce(nullif({_collapsed_sql("b")}, ''), name_tokens[i]))))
                 AS sounds
         FROM bare
     )
-    SELECT * EXCLUDE (sounds) REPLACE (
-            nullif(phones, []) AS phones,
-            nullif(documents, []) AS documents,
-            nullif(accounts, []) AS accounts
+    SELECT p.* REPLACE (
+            nullif(p.phones, []) AS phones,
+            nullif(p.documents, []) AS documents,
+            nullif(p.accounts, []) AS accounts
         ),
-        nullif(array_to_string(sounds, ' '), '') AS name_sound,
-        phones[1] AS phone_first,
-        documents[1] AS document_first,
-        accounts[1] AS account_first,
-        sounds[1] AS sound_first,
-        sounds[-1] AS sound_last,
-        substr(birth_date, 1, 4) AS birth_year
-    FROM sounded
+        nullif(array_to_string(n.sounds, ' '), '') AS name_sound,
+        p.phones[1] AS phone_first,
+        p.documents[1] AS document_first,
+        p.accounts[1] AS account_first,
+        n.sounds[1] AS sound_first,
+        n.sounds[-1] AS sound_last,
+        substr(p.birth_date, 1, 4) AS birth_year
+    FROM source p LEFT JOIN sounded n USING (name_key)
 """  # noqa: S608 - {source} is a checked name
 
 
