@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 from phonenumbers import NumberParseException, PhoneMetadata
 from phonenumbers import phonenumberutil as _util
 
-from empact.engine.normalise import Normalised
+from empact.engine.normalise import Normalised, normalise_values
 
 _E164 = phonenumbers.PhoneNumberFormat.E164
 # Digits in groups split by single spaces, hyphens, dots or slashes, the way
@@ -21,6 +21,8 @@ _E164 = phonenumbers.PhoneNumberFormat.E164
 # (not after '+0', nor with under 3 digits: there phonenumbers reads the text's
 # grouping too).
 _DIGIT_GROUPS = re.compile(r"(?:\+(?=[1-9]))?[0-9]+(?:[ \-./][0-9]+)*")
+# The same for Arrow's RE2, which has no look-ahead, anchored.
+_DIGIT_GROUPS_RE2 = r"^(?:\+[1-9][0-9]*|[0-9]+)(?:[ \-./][0-9]+)*$"
 _NOT_DIGIT = re.compile(r"[^0-9]")
 
 
@@ -102,21 +104,17 @@ def normalise_phones(
                 e164, e164, () if valid else ("invalid_phone",)
             )
     out = [read.get(k) if k is not None else None for k in keys]
-    rest = {
-        (v, r): None
-        for v, r, done in zip(values, regions, out, strict=True)
-        if done is None and v is not None
-    }
-    for call in rest:
-        rest[call] = normalise_phone(*call)
-    return [
-        done if done is not None or v is None else rest[(v, r)]
-        for v, r, done in zip(values, regions, out, strict=True)
-    ]
-
-
-# _DIGIT_GROUPS for RE2, which has no look-ahead, anchored.
-_DIGIT_GROUPS_RE2 = r"^(?:\+[1-9][0-9]*|[0-9]+)(?:[ \-./][0-9]+)*$"
+    # The rest (other text, or white space to tidy first) one distinct value at
+    # a time, as a single value would be.
+    todo = [i for i, v in enumerate(values) if out[i] is None and v is not None]
+    again = normalise_values(
+        normalise_phone,
+        [values[i] for i in todo],
+        [(values[i], regions[i]) for i in todo],
+    )
+    for i, redone in zip(todo, again, strict=True):
+        out[i] = redone
+    return out
 
 
 # Larger than the other caches: a parse is the costliest step of normalisation,
