@@ -163,7 +163,7 @@ def _pairs(
 def _matched_pairs(con, *, persons: bool, stored: PersonModel | None) -> Matched:
     found = ["crossmatch_pairs"]
     crossmatch(con)
-    threshold, note, trained = None, "", None
+    threshold, note, used, trained = None, "", None, None
     count = _person_count(con) if persons else 0
     if count >= MIN_PERSONS:
         persons_from_statements(con)
@@ -172,9 +172,8 @@ def _matched_pairs(con, *, persons: bool, stored: PersonModel | None) -> Matched
             stored.parameters, stored.persons, stored.fingerprint
         )
         if model and model_fits(model, count, config):
-            linker = stored_linker(con, "persons", model)
+            used, linker = stored, stored_linker(con, "persons", model)
         else:
-            stored = None
             linker, trained = train(con, "persons", config)
         link_persons(con, config=config, linker=linker)
         found.append("linkage_pairs")
@@ -204,9 +203,7 @@ def _matched_pairs(con, *, persons: bool, stored: PersonModel | None) -> Matched
         FROM pairs ORDER BY left_id, right_id
         """  # noqa: S608 - built from constant names
     ).fetchall()
-    if threshold is None:
-        stored = None
-    return Matched(pairs, threshold, note, stored, trained)
+    return Matched(pairs, threshold, note, used, trained)
 
 
 def _person_count(con) -> int:
