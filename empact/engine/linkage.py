@@ -328,11 +328,6 @@ class LinkageConfig:
     )
 
 
-def gamma_value(comparison: Comparison, index: int) -> int:
-    """Splink's gamma for the index-th non-null level: the else level is 0."""
-    return len(comparison.levels) - index
-
-
 # --- persons ---------------------------------------------------------------------
 
 
@@ -468,7 +463,7 @@ def splink_settings(config: LinkageConfig = LinkageConfig()):
         blocking_rules_to_generate_predictions=[
             f"({rule}) AND {ACROSS_CONTRIBUTORS}" for rule in config.blocking_rules
         ],
-        additional_columns_to_retain=["contributor"],
+        retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
     )
 
@@ -625,7 +620,12 @@ def pairs_sql(
     where: str | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
 ) -> str:
-    """Splink's predictions → our pair layout, with the agreeing levels named."""
+    """Splink's predictions → our pair layout, with the agreeing levels named.
+
+    The levels are read again from the persons of each pair that comes out
+    rather than carried through Splink's scoring of every candidate (its
+    `retain_matching_columns`, off in `splink_settings`): a tenth of the
+    candidates come out, and the columns cost a fifth of the scoring."""
     conditions = ["l.contributor <> r.contributor"]
     if allowed:
         from empact.engine.crossmatch import _allowed_grain
@@ -641,26 +641,34 @@ def pairs_sql(
     agreed = []
     for c in config.comparisons:
         cases = " ".join(
-            f"WHEN {gamma_value(c, i)} THEN '{c.name}: {level.label}'"
-            for i, level in enumerate(c.levels)
+            f"WHEN {level.sql} THEN '{c.name}: {level.label}'" for level in c.levels
         )
-        agreed.append(f"CASE p.gamma_{c.name} {cases} END")
+        agreed.append(f"CASE WHEN {c.null} THEN NULL {cases} END")
     agreed_list = f"list_filter([{', '.join(agreed)}], lambda x: x IS NOT NULL)"
+    columns = ", ".join(
+        f"{side}.{c} AS {c}_{side}"
+        for side in ("l", "r")
+        for c in (*PERSON_COLUMNS, *DERIVED_COLUMNS)
+    )
     return f"""
-        SELECT least(p.entity_id_l, p.entity_id_r) AS left_id,
-               greatest(p.entity_id_l, p.entity_id_r) AS right_id,
-               p.match_probability AS score, p.match_weight,
+        WITH scored AS (
+            SELECT p.match_probability, p.match_weight, {columns}
+            FROM {predictions} p
+            JOIN {persons} l ON l.entity_id = p.entity_id_l
+            JOIN {persons} r ON r.entity_id = p.entity_id_r
+            WHERE {" AND ".join(conditions)}
+        )
+        SELECT least(entity_id_l, entity_id_r) AS left_id,
+               greatest(entity_id_l, entity_id_r) AS right_id,
+               match_probability AS score, match_weight,
                array_to_string({agreed_list}, '; ') AS reason,
                {agreed_list} AS agreed,
-               CASE WHEN p.entity_id_l < p.entity_id_r
-                    THEN l.contributor ELSE r.contributor END AS left_contributor,
-               CASE WHEN p.entity_id_l < p.entity_id_r
-                    THEN r.contributor ELSE l.contributor END AS right_contributor,
-               greatest(l.handling, r.handling) AS handling
-        FROM {predictions} p
-        JOIN {persons} l ON l.entity_id = p.entity_id_l
-        JOIN {persons} r ON r.entity_id = p.entity_id_r
-        WHERE {" AND ".join(conditions)}
+               CASE WHEN entity_id_l < entity_id_r
+                    THEN contributor_l ELSE contributor_r END AS left_contributor,
+               CASE WHEN entity_id_l < entity_id_r
+                    THEN contributor_r ELSE contributor_l END AS right_contributor,
+               greatest(handling_l, handling_r) AS handling
+        FROM scored
     """  # noqa: S608 - checked names, constant labels
 
 

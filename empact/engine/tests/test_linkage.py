@@ -92,6 +92,41 @@ def test_pairs_are_across_contributors_ordered_and_explained(linked):
         assert handling == ("H2" if "C02" in (lc, rc) else "H0")
 
 
+def test_the_levels_named_are_those_splink_scored(linked):
+    con, linker = linked
+    settings = linker.misc.save_model_to_json()
+    settings["retain_matching_columns"] = True  # Splink's gamma_ columns
+    model = linkage.TrainedModel(settings, 0, "")
+    predictions = (
+        linkage.stored_linker(con, "persons", model)
+        .inference.predict(
+            threshold_match_probability=linkage.LinkageConfig().threshold
+        )
+        .as_duckdbpyrelation()
+    )
+    comparisons = linkage.COMPARISONS
+    gammas = ", ".join(f"gamma_{c.name}" for c in comparisons)
+    expected = {}
+    for left, right, *levels in predictions.select(
+        f"entity_id_l, entity_id_r, {gammas}"
+    ).fetchall():
+        # Splink numbers a comparison's levels from the last: the else level is 0
+        named = [
+            f"{c.name}: {c.levels[len(c.levels) - gamma].label}"
+            for c, gamma in zip(comparisons, levels, strict=True)
+            if gamma > 0
+        ]
+        expected[(min(left, right), max(left, right))] = named
+    ours = {
+        (left, right): agreed
+        for left, right, agreed in con.execute(
+            "SELECT left_id, right_id, agreed FROM linkage_pairs"
+        ).fetchall()
+    }
+    assert len(ours) > 100
+    assert ours == expected
+
+
 def test_allowed_pairs_and_where_are_respected(linked):
     con, linker = linked
     con.execute(
