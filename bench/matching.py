@@ -341,7 +341,7 @@ def run_raw(con, state: dict) -> None:
         ["l.name_key = r.name_key AND l.birth_date = r.birth_date"],
         recall=config.prior_recall,
     )
-    t.estimate_u_using_random_sampling(max_pairs=config.u_pairs, seed=config.seed)
+    t.estimate_u_using_random_sampling(**linkage.u_sampling(config))
     for columns in config.em_blocks:
         t.estimate_parameters_using_expectation_maximisation(
             block_on(*columns), estimate_without_term_frequencies=True
