@@ -669,18 +669,19 @@ def pairs_sql(
             JOIN {persons} l ON l.entity_id = p.entity_id_l
             JOIN {persons} r ON r.entity_id = p.entity_id_r
             WHERE {" AND ".join(conditions)}
-        )
+        ),
+        named AS (SELECT *, {agreed_list} AS agreed FROM scored)
         SELECT least(entity_id_l, entity_id_r) AS left_id,
                greatest(entity_id_l, entity_id_r) AS right_id,
                match_probability AS score, match_weight,
-               array_to_string({agreed_list}, '; ') AS reason,
-               {agreed_list} AS agreed,
+               array_to_string(agreed, '; ') AS reason,
+               agreed,
                CASE WHEN entity_id_l < entity_id_r
                     THEN contributor_l ELSE contributor_r END AS left_contributor,
                CASE WHEN entity_id_l < entity_id_r
                     THEN contributor_r ELSE contributor_l END AS right_contributor,
                greatest(handling_l, handling_r) AS handling
-        FROM scored
+        FROM named
     """  # noqa: S608 - checked names, constant labels
 
 
