@@ -15,10 +15,11 @@ above a match probability come out with the levels their fields agreed at.
 The person table has one row per Person entity with the columns of `PERSON_COLUMNS`,
 among them the phones, documents and accounts the person holds (an identifier many
 persons hold is left out: it tells nobody apart); `prepare_persons` derives the
-matching columns (name sounds, year of birth, each kind's first identifier for
-blocking) from any table with the base columns, which is how benchmarks feed other
-data through the same model. Comparisons are data (`COMPARISONS`): the same levels
-build the Splink settings and the benchmark's one-query scoring floor.
+matching columns (name sounds, letter counts, year of birth, each kind's first
+identifier for blocking) from any table with the base columns, which is how
+benchmarks feed other data through the same model. Comparisons are data
+(`COMPARISONS`): the same levels build the Splink settings and the benchmark's
+one-query scoring floor.
 """
 
 import hashlib
