@@ -47,10 +47,10 @@ test: $(VENV)/.synced sysdeps
 	[ $$sqlite -eq 0 ] && [ $$pgstatus -eq 0 ]
 
 test-sqlite: $(VENV)/.synced
-	EMPACT_TESTING=true $(BIN)/pytest --basetemp=var/pytest-sqlite
+	EMPACT_TESTING=true $(BIN)/pytest --durations=10 --basetemp=var/pytest-sqlite
 
 test-postgres: $(VENV)/.synced
-	EMPACT_TESTING=true DATABASE_URL=$(PG_URL) $(BIN)/pytest --basetemp=var/pytest-postgres
+	EMPACT_TESTING=true DATABASE_URL=$(PG_URL) $(BIN)/pytest --durations=10 --basetemp=var/pytest-postgres
 
 lint: $(VENV)/.synced
 	$(BIN)/ruff check .
