@@ -381,11 +381,6 @@ def floor_sql(linker, config: linkage.LinkageConfig | None = None) -> str:
                 cases.append(f"WHEN {condition} THEN {w!r}")
         null = f"WHEN {ours.null} THEN 0.0"
         weights.append(f"CASE {null} {' '.join(cases)} END")
-    columns = ", ".join(
-        f"{side}.{c} AS {c}_{s}"
-        for side, s in (("l", "l"), ("r", "r"))
-        for c in (*linkage.PERSON_COLUMNS, *linkage.DERIVED_COLUMNS)
-    )
     candidates = " UNION ".join(
         f"SELECT l.entity_id AS a, r.entity_id AS b FROM prepared l JOIN prepared r "
         f"ON ({rule}) AND {linkage.ACROSS_CONTRIBUTORS} AND l.entity_id < r.entity_id"
@@ -397,7 +392,7 @@ def floor_sql(linker, config: linkage.LinkageConfig | None = None) -> str:
         CREATE OR REPLACE TABLE floor_pairs2 AS
         WITH candidates AS ({candidates}),
         compared AS (
-            SELECT {columns} FROM candidates c
+            SELECT {linkage.paired_columns()} FROM candidates c
             JOIN prepared l ON l.entity_id = c.a JOIN prepared r ON r.entity_id = c.b
         )
         SELECT entity_id_l AS left_id, entity_id_r AS right_id FROM compared

@@ -172,6 +172,16 @@ DERIVED_COLUMNS = (
 )
 
 
+def paired_columns(
+    columns: tuple[str, ...] = (*PERSON_COLUMNS, *DERIVED_COLUMNS),
+) -> str:
+    """SQL select list of a pair's persons `l` and `r`: each column twice,
+    suffixed _l and _r, as comparison levels read them."""
+    return ", ".join(
+        f"{side}.{c} AS {c}_{side}" for side in ("l", "r") for c in columns
+    )
+
+
 @dataclass(frozen=True)
 class Level:
     label: str
@@ -658,14 +668,9 @@ def pairs_sql(
         )
         agreed.append(f"CASE WHEN {c.null} THEN NULL {cases} END")
     agreed_list = f"list_filter([{', '.join(agreed)}], lambda x: x IS NOT NULL)"
-    columns = ", ".join(
-        f"{side}.{c} AS {c}_{side}"
-        for side in ("l", "r")
-        for c in (*PERSON_COLUMNS, *DERIVED_COLUMNS)
-    )
     return f"""
         WITH scored AS (
-            SELECT p.match_probability, p.match_weight, {columns}
+            SELECT p.match_probability, p.match_weight, {paired_columns()}
             FROM {predictions} p
             JOIN {persons} l ON l.entity_id = p.entity_id_l
             JOIN {persons} r ON r.entity_id = p.entity_id_r

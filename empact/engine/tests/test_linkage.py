@@ -240,10 +240,8 @@ def test_names_skipped_by_the_letter_bound_never_reach_the_similarity(names):
         (str(i), "A", "A", "H0", n, None, None, None, None) for i, n in enumerate(names)
     ]
     _persons(con, rows)
-    columns = ", ".join(
-        f"{side}.{c} AS {c}_{side}"
-        for side in ("l", "r")
-        for c in ("name_key", "name_length", "letter_bits", "letters_beyond")
+    columns = linkage.paired_columns(
+        ("name_key", "name_length", "letter_bits", "letters_beyond")
     )
     for similarity in (0.80, 0.92):
         missed = con.execute(
