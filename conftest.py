@@ -49,3 +49,38 @@ def figure(capsys):
             print(f"\n{line.strip()}")
 
     return show
+
+
+# Fixtures through which a test reaches the database (pytest-django's own;
+# django_db_blocker is in every test's closure, so it tells nothing).
+_DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "django_db_setup",
+        "live_server",
+    }
+)
+
+
+def _reaches_the_database(item) -> bool:
+    return (
+        item.get_closest_marker("django_db") is not None
+        or item.get_closest_marker("postgres") is not None
+        or not _DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """With EMPACT_DATABASE_TESTS_ONLY (the PostgreSQL leg of `make test`), run only
+    the tests that reach the database: the others (the engine, parsers, pure
+    functions) give the same result whatever the database, and the SQLite leg
+    runs them already."""
+    if os.environ.get("EMPACT_DATABASE_TESTS_ONLY", "").lower() not in ("1", "true"):
+        return
+    kept = [item for item in items if _reaches_the_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
