@@ -3,8 +3,9 @@ importer of splink).
 
 Persons are compared across contributors only, as Fellegi-Sunter pairs: blocking
 rules pick candidate pairs, m and u probabilities are trained on the data itself
-(u by seeded random sampling, m by expectation maximisation, no labels), and pairs
-above a match probability come out with the levels their fields agreed at.
+(u by seeded random sampling, m by expectation maximisation on the counts of
+agreement patterns, `em`; no labels), and pairs above a match probability come
+out with the levels their fields agreed at.
 
     persons_from_statements(con)       statements → table `persons`
     link_persons(con, "persons")       → table `linkage_pairs`:
@@ -29,6 +30,9 @@ import re
 from dataclasses import asdict, dataclass
 
 import duckdb
+import numpy as np
+
+from empact.engine import em
 
 logger = logging.getLogger(__name__)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -543,37 +547,90 @@ def trained_linker(
     persons: str = "persons",
     config: LinkageConfig = LinkageConfig(),
 ):
-    """A Splink linker on table `persons`, with m, u and the prior trained."""
+    """A Splink linker on table `persons`, with m, u and the prior trained.
+
+    The prior and u are Splink's; m is trained by `em.expectation_maximisation`
+    on the agreement patterns of each pass (`config.em_blocks`), as Splink's own
+    EM would (`splink_trained_linker`), and the model is handed back to Splink."""
+    linker = _linker(con, persons, splink_settings(config))
+    _train_prior_and_u(linker, config)
+    model = linker.misc.save_model_to_json()
+    trained = em.train_passes(
+        con,
+        persons,
+        config.comparisons,
+        config.em_blocks,
+        _levels_now(linker),
+        prior=model["probability_two_random_records_match"],
+        pairs=paired_columns(),
+        max_iterations=model["max_iterations"],
+        convergence=model["em_convergence"],
+    )
+    for c, comparison in enumerate(model["comparisons"]):
+        levels = [
+            level
+            for level in comparison["comparison_levels"]
+            if not level.get("is_null_level")
+        ]
+        for j, level in enumerate(levels):
+            m = trained[c][len(levels) - 1 - j]
+            if m is not None:
+                level["m_probability"] = m
+    # The settings are those Splink validated above, with trained values in.
+    return _linker(con, persons, model, validate=False)
+
+
+def splink_trained_linker(
+    con: duckdb.DuckDBPyConnection,
+    persons: str = "persons",
+    config: LinkageConfig = LinkageConfig(),
+):
+    """The same training with Splink's own EM, which `trained_linker` equals (the
+    tests hold every m to 12 digits)."""
     from splink import block_on
     from splink.internals.exceptions import EMTrainingException
 
     linker = _linker(con, persons, splink_settings(config))
-    training = linker.training
-    training.estimate_probability_two_random_records_match(
-        ["l.name_key = r.name_key AND l.birth_date = r.birth_date"],
-        recall=config.prior_recall,
-    )
-    training.estimate_u_using_random_sampling(**u_sampling(config))
-    # Each EM pass trains the comparisons its blocking rule does not fix.
+    _train_prior_and_u(linker, config)
     for rule in (block_on(*columns) for columns in config.em_blocks):
         try:
-            # Without term frequencies EM iterates on the counts of agreement
-            # patterns instead of on every pair: the same maths here, since no
-            # comparison adjusts for term frequencies, and twice as fast.
-            training.estimate_parameters_using_expectation_maximisation(
+            linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True
             )
         except EMTrainingException as error:
-            # A few persons may give a pass no pair to learn from: the pass is
-            # dropped and Splink's starting m values stay for its comparisons.
             logger.warning("EM pass on %s dropped: %s", rule, error)
         except ValueError as error:
-            # Splink 5.0 refuses an m that EM drove below 1e-300 (a level no true
-            # match reaches); the pass is dropped and the earlier values stay.
             if "minimum allowed" not in str(error):
                 raise
             logger.warning("EM pass on %s dropped: %s", rule, error)
     return linker
+
+
+def _train_prior_and_u(linker, config: LinkageConfig) -> None:  # noqa: ANN001
+    linker.training.estimate_probability_two_random_records_match(
+        ["l.name_key = r.name_key AND l.birth_date = r.birth_date"],
+        recall=config.prior_recall,
+    )
+    linker.training.estimate_u_using_random_sampling(**u_sampling(config))
+
+
+def _levels_now(linker) -> list[em.Levels]:  # noqa: ANN001
+    # Splink's values as it would use them: its default m where none is set,
+    # 1e-6 for a level sampling never observed (read only).
+    out = []
+    for comparison in linker._settings_obj.comparisons:
+        levels = sorted(
+            comparison._comparison_levels_excluding_null,
+            key=lambda level: level.comparison_vector_value,
+        )
+        out.append(
+            em.Levels(
+                np.array([level.m_probability for level in levels], float),
+                np.array([level.u_probability for level in levels], float),
+                np.array([level._fix_m_probability for level in levels], bool),
+            )
+        )
+    return out
 
 
 def train(
@@ -594,12 +651,16 @@ def stored_linker(con: duckdb.DuckDBPyConnection, persons: str, model: TrainedMo
     return _linker(con, persons, model.parameters)
 
 
-def _linker(con: duckdb.DuckDBPyConnection, persons: str, settings):  # type: ignore[no-untyped-def]
+def _linker(  # type: ignore[no-untyped-def]
+    con: duckdb.DuckDBPyConnection, persons: str, settings, *, validate: bool = True
+):
     from splink import DuckDBAPI, Linker
 
     _check_names(persons)
     db_api = DuckDBAPI(connection=con)
-    linker = Linker(db_api.register(persons), settings, log_level=None)
+    linker = Linker(
+        db_api.register(persons), settings, log_level=None, validate_settings=validate
+    )
     logging.getLogger("splink").setLevel(logging.WARNING)
     return linker
 

@@ -127,6 +127,38 @@ def test_the_levels_named_are_those_splink_scored(linked):
     assert ours == expected
 
 
+def _m_values(linker) -> dict:
+    return {
+        (c["output_column_name"], level["label_for_charts"]): level.get("m_probability")
+        for c in linker.misc.save_model_to_json()["comparisons"]
+        for level in c["comparison_levels"]
+        if not level.get("is_null_level")
+    }
+
+
+@pytest.mark.parametrize(
+    "em_blocks",
+    [
+        linkage.LinkageConfig().em_blocks,
+        # a pass that fixes an exact comparison and one whose level is on a
+        # column only partly blocked
+        (("gender", "nationality"), ("birth_year",), ("name_sound",)),
+    ],
+)
+def test_em_trains_the_m_values_splinks_own_em_does(linked, em_blocks):
+    con, _ = linked
+    config = replace(linkage.LinkageConfig(), em_blocks=em_blocks)
+    ours = _m_values(linkage.trained_linker(con, "persons", config))
+    splinks = _m_values(linkage.splink_trained_linker(con, "persons", config))
+    assert ours.keys() == splinks.keys()
+    trained = [k for k, m in splinks.items() if m is not None and k[0] != "gender"]
+    assert len(trained) > 10
+    for key, m in splinks.items():
+        assert (ours[key] is None) == (m is None), key
+        if m is not None:
+            assert ours[key] == pytest.approx(m, rel=1e-12, abs=1e-300), key
+
+
 def test_allowed_pairs_and_where_are_respected(linked):
     con, linker = linked
     con.execute(
