@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass
 import duckdb
 import numpy as np
 
-from empact.engine import em
+from empact.engine import em, training
 
 logger = logging.getLogger(__name__)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -549,18 +549,32 @@ def trained_linker(
 ):
     """A Splink linker on table `persons`, with m, u and the prior trained.
 
-    The prior and u are Splink's; m is trained by `em.expectation_maximisation`
-    on the agreement patterns of each pass (`config.em_blocks`), as Splink's own
-    EM would (`splink_trained_linker`), and the model is handed back to Splink."""
+    The prior is Splink's; u and m are trained by `training` as Splink's random
+    sampling and EM passes (`config.em_blocks`) train them
+    (`splink_trained_linker`), and the model is handed back to Splink."""
     linker = _linker(con, persons, splink_settings(config))
-    _train_prior_and_u(linker, config)
+    _train_prior(linker, config)
     model = linker.misc.save_model_to_json()
-    trained = em.train_passes(
+    u = training.u_by_sampling(
+        con,
+        persons,
+        config.comparisons,
+        paired_columns(),
+        max_pairs=config.u_pairs,
+        seed=config.seed,
+    )
+    # A level sampling never observed scores with u = 1e-6, as in Splink.
+    u = [np.where(np.isnan(values), em.NOT_OBSERVED, values) for values in u]
+    start = [
+        training.Levels(levels.m, values, levels.fixed)
+        for levels, values in zip(_levels_now(linker), u, strict=True)
+    ]
+    m = training.train_passes(
         con,
         persons,
         config.comparisons,
         config.em_blocks,
-        _levels_now(linker),
+        start,
         prior=model["probability_two_random_records_match"],
         pairs=paired_columns(),
         max_iterations=model["max_iterations"],
@@ -573,11 +587,11 @@ def trained_linker(
             if not level.get("is_null_level")
         ]
         for j, level in enumerate(levels):
-            m = trained[c][len(levels) - 1 - j]
-            if m is not None:
-                level["m_probability"] = m
-    # The settings are those Splink validated above, with trained values in.
-    return _linker(con, persons, model, validate=False)
+            gamma = len(levels) - 1 - j
+            level["u_probability"] = float(u[c][gamma])
+            if m[c][gamma] is not None:
+                level["m_probability"] = m[c][gamma]
+    return _linker(con, persons, model)
 
 
 def splink_trained_linker(
@@ -591,7 +605,8 @@ def splink_trained_linker(
     from splink.internals.exceptions import EMTrainingException
 
     linker = _linker(con, persons, splink_settings(config))
-    _train_prior_and_u(linker, config)
+    _train_prior(linker, config)
+    linker.training.estimate_u_using_random_sampling(**u_sampling(config))
     for rule in (block_on(*columns) for columns in config.em_blocks):
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
@@ -606,15 +621,14 @@ def splink_trained_linker(
     return linker
 
 
-def _train_prior_and_u(linker, config: LinkageConfig) -> None:  # noqa: ANN001
+def _train_prior(linker, config: LinkageConfig) -> None:  # noqa: ANN001
     linker.training.estimate_probability_two_random_records_match(
         ["l.name_key = r.name_key AND l.birth_date = r.birth_date"],
         recall=config.prior_recall,
     )
-    linker.training.estimate_u_using_random_sampling(**u_sampling(config))
 
 
-def _levels_now(linker) -> list[em.Levels]:  # noqa: ANN001
+def _levels_now(linker) -> list[training.Levels]:  # noqa: ANN001
     # Splink's values as it would use them: its default m where none is set,
     # 1e-6 for a level sampling never observed (read only).
     out = []
@@ -624,7 +638,7 @@ def _levels_now(linker) -> list[em.Levels]:  # noqa: ANN001
             key=lambda level: level.comparison_vector_value,
         )
         out.append(
-            em.Levels(
+            training.Levels(
                 np.array([level.m_probability for level in levels], float),
                 np.array([level.u_probability for level in levels], float),
                 np.array([level._fix_m_probability for level in levels], bool),
@@ -652,12 +666,15 @@ def stored_linker(con: duckdb.DuckDBPyConnection, persons: str, model: TrainedMo
 
 
 def _linker(  # type: ignore[no-untyped-def]
-    con: duckdb.DuckDBPyConnection, persons: str, settings, *, validate: bool = True
+    con: duckdb.DuckDBPyConnection, persons: str, settings, *, validate: bool = False
 ):
     from splink import DuckDBAPI, Linker
 
     _check_names(persons)
     db_api = DuckDBAPI(connection=con)
+    # Splink's validation of settings only logs the columns it cannot find, after
+    # 0.1-0.2 s of parsing with sqlglot each time; ours are built from
+    # COMPARISONS and BLOCKING_RULES, and a test holds that it finds nothing.
     linker = Linker(
         db_api.register(persons), settings, log_level=None, validate_settings=validate
     )

@@ -1,5 +1,6 @@
 import datetime as dt
 import json
+import logging
 from dataclasses import replace
 
 import duckdb
@@ -127,36 +128,34 @@ def test_the_levels_named_are_those_splink_scored(linked):
     assert ours == expected
 
 
-def _m_values(linker) -> dict:
-    return {
-        (c["output_column_name"], level["label_for_charts"]): level.get("m_probability")
-        for c in linker.misc.save_model_to_json()["comparisons"]
-        for level in c["comparison_levels"]
-        if not level.get("is_null_level")
-    }
-
-
 @pytest.mark.parametrize(
-    "em_blocks",
+    ("em_blocks", "u_pairs"),
     [
-        linkage.LinkageConfig().em_blocks,
-        # a pass that fixes an exact comparison and one whose level is on a
-        # column only partly blocked
-        (("gender", "nationality"), ("birth_year",), ("name_sound",)),
+        # 1000 persons have fewer pairs than the default: u sees them all
+        (linkage.LinkageConfig().em_blocks, linkage.LinkageConfig().u_pairs),
+        # a seeded sample of persons; a pass that fixes an exact comparison and
+        # one whose level is on a column only partly blocked
+        ((("gender", "nationality"), ("birth_year",), ("name_sound",)), 1e5),
     ],
 )
-def test_em_trains_the_m_values_splinks_own_em_does(linked, em_blocks):
+def test_training_gives_the_u_and_m_splinks_own_training_does(
+    linked, em_blocks, u_pairs
+):
     con, _ = linked
-    config = replace(linkage.LinkageConfig(), em_blocks=em_blocks)
-    ours = _m_values(linkage.trained_linker(con, "persons", config))
-    splinks = _m_values(linkage.splink_trained_linker(con, "persons", config))
-    assert ours.keys() == splinks.keys()
-    trained = [k for k, m in splinks.items() if m is not None and k[0] != "gender"]
+    config = replace(linkage.LinkageConfig(), em_blocks=em_blocks, u_pairs=u_pairs)
+    ours = linkage._levels_now(linkage.trained_linker(con, "persons", config))
+    splink_linker = linkage.splink_trained_linker(con, "persons", config)
+    splinks = linkage._levels_now(splink_linker)
+    trained = [
+        level
+        for c in splink_linker.misc.save_model_to_json()["comparisons"]
+        for level in c["comparison_levels"]
+        if "m_probability" in level and not level["fix_m_probability"]
+    ]
     assert len(trained) > 10
-    for key, m in splinks.items():
-        assert (ours[key] is None) == (m is None), key
-        if m is not None:
-            assert ours[key] == pytest.approx(m, rel=1e-12, abs=1e-300), key
+    for comparison, a, b in zip(linkage.COMPARISONS, ours, splinks, strict=True):
+        assert a.u == pytest.approx(b.u, rel=1e-12, abs=1e-300), comparison.name
+        assert a.m == pytest.approx(b.m, rel=1e-12, abs=1e-300), comparison.name
 
 
 def test_allowed_pairs_and_where_are_respected(linked):
@@ -204,6 +203,20 @@ def test_a_stored_model_scores_every_pair_as_when_it_was_trained(linked):
     trained = set(con.execute(rows.format("linkage_pairs")).fetchall())
     assert trained
     assert set(con.execute(rows.format("from_stored")).fetchall()) == trained
+
+
+def test_splink_finds_nothing_to_report_in_the_settings(linked, caplog):
+    con, linker = linked
+    caplog.set_level(logging.WARNING, logger="splink")
+    linkage._linker(con, "persons", linker.misc.save_model_to_json(), validate=True)
+    linkage._linker(con, "persons", linkage.splink_settings(), validate=True)
+    assert caplog.records == []
+    # ... and it would: a comparison on a column the table lacks
+    broken = linkage.splink_settings(
+        replace(linkage.LinkageConfig(), comparisons=(linkage._exact("eye_colour"),))
+    )
+    linkage._linker(con, "persons", broken, validate=True)
+    assert "SETTINGS VALIDATION" in caplog.text
 
 
 def test_a_model_fits_its_own_comparisons_and_a_population_of_its_size():
