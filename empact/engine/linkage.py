@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass
 import duckdb
 import numpy as np
 
-from empact.engine import em, training
+from empact.engine import training
 
 logger = logging.getLogger(__name__)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -563,11 +563,13 @@ def trained_linker(
         max_pairs=config.u_pairs,
         seed=config.seed,
     )
-    # A level sampling never observed scores with u = 1e-6, as in Splink.
-    u = [np.where(np.isnan(values), em.NOT_OBSERVED, values) for values in u]
+    # A level sampling never observed keeps Splink's default u, as in Splink.
+    defaults = _levels_now(linker)
     start = [
-        training.Levels(levels.m, values, levels.fixed)
-        for levels, values in zip(_levels_now(linker), u, strict=True)
+        training.Levels(
+            levels.m, np.where(np.isnan(values), levels.u, values), levels.fixed
+        )
+        for levels, values in zip(defaults, u, strict=True)
     ]
     m = training.train_passes(
         con,
@@ -588,7 +590,8 @@ def trained_linker(
         ]
         for j, level in enumerate(levels):
             gamma = len(levels) - 1 - j
-            level["u_probability"] = float(u[c][gamma])
+            if not np.isnan(u[c][gamma]):
+                level["u_probability"] = float(u[c][gamma])
             if m[c][gamma] is not None:
                 level["m_probability"] = m[c][gamma]
     return _linker(con, persons, model)

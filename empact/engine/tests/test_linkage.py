@@ -136,6 +136,8 @@ def test_the_levels_named_are_those_splink_scored(linked):
         # a seeded sample of persons; a pass that fixes an exact comparison and
         # one whose level is on a column only partly blocked
         ((("gender", "nationality"), ("birth_year",), ("name_sound",)), 1e5),
+        # a sample too small to observe every level: those keep Splink's default
+        (linkage.LinkageConfig().em_blocks, 2e3),
     ],
 )
 def test_training_gives_the_u_and_m_splinks_own_training_does(
