@@ -66,6 +66,8 @@ _DATABASE_FIXTURES = frozenset(
 
 
 def _reaches_the_database(item) -> bool:
+    if item.get_closest_marker("rendering") is not None:
+        return False  # layout, the same whichever database gave the content
     return (
         item.get_closest_marker("django_db") is not None
         or item.get_closest_marker("postgres") is not None
@@ -76,8 +78,9 @@ def _reaches_the_database(item) -> bool:
 def pytest_collection_modifyitems(config, items):
     """With EMPACT_DATABASE_TESTS_ONLY (the PostgreSQL leg of `make test`), run only
     the tests that reach the database: the others (the engine, parsers, pure
-    functions) give the same result whatever the database, and the SQLite leg
-    runs them already."""
+    functions, and the layout of reports, marked `rendering`, whose content
+    queries test_content and the demo's tests run on each database) give the same
+    result whatever the database, and the SQLite leg runs them already."""
     if os.environ.get("EMPACT_DATABASE_TESTS_ONLY", "").lower() not in ("1", "true"):
         return
     kept = [item for item in items if _reaches_the_database(item)]

@@ -16,7 +16,8 @@ S2, person matching:
   ours     `linkage.persons_from_statements` + `linkage.link_persons` (statements
            in, pairs out: training, prediction, explanation)
   raw      Splink 5 with the identical settings and training on the prepared
-           person table, `predict()` only afterwards
+           person table, `predict()` only afterwards; Splink trains u and m itself
+           (ours computes the same values in `engine.training`, test-held equal)
   floor    one DuckDB query: the same blocking rules and comparison levels, the
            m/u values trained above as constants, summed match weights
   peer     recordlinkage 0.16 (at ≤ 100,000 only): the same blocking keys, its

@@ -20,7 +20,7 @@ from empact.reports.tests.hostile import (
 )
 
 # The module-scoped demo needs the test database set up for this module.
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.rendering]
 TODAY = date(2025, 3, 1)
 WATERMARK = "EmpactDraftWatermark"
 

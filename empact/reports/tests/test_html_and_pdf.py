@@ -14,7 +14,7 @@ from empact.reports.render import render
 from empact.reports.templatetags.report_format import figure as written
 from empact.reports.tests.hostile import LONG_WORD, hostile_light_report
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.rendering]
 TODAY = date(2025, 3, 1)
 
 

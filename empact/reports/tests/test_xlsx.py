@@ -13,7 +13,7 @@ from empact.reports.render.xlsx import MAX_CELL
 from empact.reports.tests.hostile import HOSTILE, LONG_WORD, hostile_light_report
 
 # The module-scoped demo needs the test database set up for this module.
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.rendering]
 TODAY = date(2025, 3, 1)
 LONG_SHEETS = ["About", "Goals", "KPIs", "Activities", "Narratives", "Findings"]
 
