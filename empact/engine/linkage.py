@@ -4,8 +4,8 @@ importer of splink).
 Persons are compared across contributors only, as Fellegi-Sunter pairs: blocking
 rules pick candidate pairs, m and u probabilities are trained on the data itself
 (u by seeded random sampling, m by expectation maximisation on the counts of
-agreement patterns, `em`; no labels), and pairs above a match probability come
-out with the levels their fields agreed at.
+agreement patterns, both as Splink trains them, in `training`; no labels), and
+pairs above a match probability come out with the levels their fields agreed at.
 
     persons_from_statements(con)       statements → table `persons`
     link_persons(con, "persons")       → table `linkage_pairs`:
