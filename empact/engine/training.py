@@ -47,8 +47,9 @@ def u_by_sampling(  # noqa: PLR0913
 ) -> list[np.ndarray]:
     """u of each comparison's levels, indexed by gamma (NaN for a level no sampled
     pair reaches): the share of each level among the pairs of a seeded sample of
-    persons, every pair of the sample once, where the comparison is not null. The sample and its pairs are Splink's: enough persons for
-    `max_pairs` pairs, picked by the hash of their id and the seed."""
+    persons, every pair of the sample once, where the comparison is not null. The
+    sample and its pairs are Splink's: enough persons for `max_pairs` pairs,
+    picked by the hash of their id and the seed."""
     total = con.execute(f"SELECT count(*) FROM {persons}").fetchall()[0][0]  # noqa: S608
     rows = 0.5 * ((8 * max_pairs + 1) ** 0.5 + 1)
     threshold = max(1, round(min(1.0, rows / total) * _SAMPLE_MODULUS))
