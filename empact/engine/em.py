@@ -20,7 +20,7 @@ import numpy as np
 #: Splink's M_U_CLAMP_MIN: the least m or u a weight is computed from, and the
 #: least m it accepts from training.
 CLAMP = 1e-300
-#: The m or u Splink gives a level that training never observed.
+#: The m Splink gives, within an EM pass, a level the pass never observed.
 NOT_OBSERVED = 1e-6
 
 

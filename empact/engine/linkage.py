@@ -602,8 +602,8 @@ def splink_trained_linker(
     persons: str = "persons",
     config: LinkageConfig = LinkageConfig(),
 ):
-    """The same training with Splink's own EM, which `trained_linker` equals (the
-    tests hold every m to 12 digits)."""
+    """The same training with Splink's own u sampling and EM, which
+    `trained_linker` equals (the tests hold every u and m to 12 digits)."""
     from splink import block_on
     from splink.internals.exceptions import EMTrainingException
 
@@ -632,8 +632,8 @@ def _train_prior(linker, config: LinkageConfig) -> None:  # noqa: ANN001
 
 
 def _levels_now(linker) -> list[training.Levels]:  # noqa: ANN001
-    # Splink's values as it would use them: its default m where none is set,
-    # 1e-6 for a level sampling never observed (read only).
+    # Splink's values as it would use them: its default m and u where none is
+    # set (read only).
     out = []
     for comparison in linker._settings_obj.comparisons:
         levels = sorted(
