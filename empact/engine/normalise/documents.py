@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from mrz.checker.mrva import MRVACodeChecker
 from mrz.checker.mrvb import MRVBCodeChecker
 from mrz.checker.td1 import TD1CodeChecker
@@ -14,6 +17,7 @@ from mrz.checker.td2 import TD2CodeChecker
 from mrz.checker.td3 import TD3CodeChecker
 
 from empact.engine.normalise import Normalised
+from empact.engine.normalise.columns import ascii_alnum_upper, assemble, country_keys
 from empact.engine.normalise.countries import country_code
 
 # Document numbers may be typed with Cyrillic letters that look Latin.
@@ -35,6 +39,24 @@ def normalise_document(number: str, country: str | None = None) -> Normalised:
         return Normalised(number.strip(), None, ("invalid_document",))
     flags = () if 3 <= len(cleaned) <= 24 else ("invalid_document",)
     return Normalised(cleaned, f"{country_code(country) or ''}:{cleaned}", flags)
+
+
+def normalise_documents(
+    values: Sequence[str | None], countries: Sequence[str | None] | None = None
+) -> list[Normalised | None]:
+    """`normalise_document(value, country)` of each value, the ASCII ones in Arrow."""
+    cleaned, fast = ascii_alnum_upper(pa.array(values, pa.string()))
+    length = pc.binary_length(cleaned).fill_null(0).to_numpy(zero_copy_only=False)
+    places = countries if countries is not None else [None] * len(values)
+    return assemble(
+        values,
+        fast,
+        cleaned,
+        country_keys(cleaned, countries),
+        (length < 3) | (length > 24),
+        ("invalid_document",),
+        lambda i: normalise_document(values[i], places[i]),  # type: ignore[arg-type]
+    )
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+import numpy as np
 import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -67,12 +68,14 @@ def _read_groups(text: str, region: str | None) -> tuple[str | None, bool] | Non
 def normalise_phones(
     values: Sequence[str | None], regions: Sequence[str | None]
 ) -> list[Normalised | None]:
-    """`normalise_phone(value, region)` for a column, each distinct number once.
+    """`normalise_phone(value, region)` for a column.
 
     Which values are digit groups, and their digits, is worked out for the whole
-    column at once in Arrow; Python then reads each distinct number once, however
-    many ways it is written. Anything else, and numbers that do not read, go
-    through `normalise_phone` itself, so the results are the same."""
+    column at once in Arrow, which also reads most international numbers
+    (`read_international`); Python reads the other digit groups, each distinct
+    number once however many ways it is written. Anything else, and numbers
+    that do not read, go through `normalise_phone` itself, so the results are
+    the same."""
     text = pa.array(values, pa.string())
     plus_text = pc.binary_join_element_wise("+", pc.utf8_slice_codeunits(text, 2), "")
     candidate = pc.if_else(pc.starts_with(text, "00"), plus_text, text)
@@ -86,27 +89,34 @@ def normalise_phones(
         ),
     )
     plus = pc.starts_with(candidate, "+")
+    international = _bools(pc.and_(grouped, plus))
+    read, valid = read_international(digits, international)
+    # What Arrow read is '+' and its digits; the rest goes on in Python.
+    e164 = pc.binary_join_element_wise("+", digits, "").to_pylist()
+    out: list[Normalised | None] = list(
+        map(Normalised, e164, e164, map((_INVALID, ()).__getitem__, valid.tolist()))
+    )
+    unread = np.flatnonzero(~read)
+    digits_of, grouped_of, plus_of = (
+        column.take(unread).to_pylist() for column in (digits, grouped, plus)
+    )
+    rest = unread.tolist()
     keys = [
-        ((d, None) if p else (d, r or "")) if g else None
-        for g, d, p, r in zip(
-            grouped.to_pylist(),
-            digits.to_pylist(),
-            plus.to_pylist(),
-            regions,
-            strict=True,
-        )
+        ((d, None) if p else (d, regions[i] or "")) if g else None
+        for i, g, d, p in zip(rest, grouped_of, digits_of, plus_of, strict=True)
     ]
-    read = {}
+    by_key = {}
     for key in dict.fromkeys(keys):
         if key is not None:
-            e164, valid = read_digits(*key)
-            read[key] = e164 and Normalised(
-                e164, e164, () if valid else ("invalid_phone",)
-            )
-    out = [read.get(k) if k is not None else None for k in keys]
+            number, ok = read_digits(*key)
+            by_key[key] = number and Normalised(number, number, () if ok else _INVALID)
+    todo = []
+    for i, key in zip(rest, keys, strict=True):
+        out[i] = by_key.get(key) if key is not None else None
+        if out[i] is None and values[i] is not None:
+            todo.append(i)
     # The rest (other text, or white space to tidy first) one distinct value at
     # a time, as a single value would be.
-    todo = [i for i, v in enumerate(values) if out[i] is None and v is not None]
     again = normalise_values(
         normalise_phone,
         [values[i] for i in todo],
@@ -115,6 +125,123 @@ def normalise_phones(
     for i, redone in zip(todo, again, strict=True):
         out[i] = redone
     return out
+
+
+_INVALID = ("invalid_phone",)
+
+
+def _bools(array: pa.Array) -> np.ndarray:
+    return array.fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def read_international(
+    digits: pa.Array, international: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`read_digits(d, None)` in Arrow for the `international` rows' digits, as
+    far as it goes: (which rows it read, whether each is valid).
+
+    It reads a possible number whose national part its country's national
+    prefix does not begin; anything else (a prefix to strip, an impossible
+    number, a code with no metadata) is left unread for `read_digits`. Then the
+    E.164 form is '+' and the digits; validity is `_is_valid` by the same
+    expressions in RE2 (the engine libphonenumber's own C++ uses)."""
+    read = np.zeros(len(digits), dtype=bool)
+    valid = np.zeros(len(digits), dtype=bool)
+    # As _extract_country_code: the shortest known code the digits begin with.
+    code = pa.nulls(len(digits), pa.string())
+    for width in (3, 2, 1):
+        prefix = pc.utf8_slice_codeunits(digits, 0, width)
+        known = pc.is_in(prefix, value_set=_CODES_BY_WIDTH[width])
+        code = pc.if_else(known, prefix, code)
+    candidates = pc.and_(pa.array(international), pc.is_valid(code))
+    for country in pc.unique(code.filter(candidates)).to_pylist():
+        rows = np.flatnonzero(_bools(pc.and_(candidates, pc.equal(code, country))))
+        national = pc.utf8_slice_codeunits(digits.take(rows), len(country))
+        done, ok = _read_national(int(country), national)
+        read[rows[done]] = True
+        valid[rows[done]] = ok[done]
+    return read, valid
+
+
+_CODES_BY_WIDTH = {
+    width: pa.array(
+        sorted(
+            str(c) for c in _util.COUNTRY_CODE_TO_REGION_CODE if len(str(c)) == width
+        ),
+        pa.string(),
+    )
+    for width in (1, 2, 3)
+}
+
+
+def _read_national(
+    country_code: int, national: pa.Array
+) -> tuple[np.ndarray, np.ndarray]:
+    """For national numbers after `country_code`: which `read_digits` would read
+    as they are, and which of those are valid."""
+    none = np.zeros(len(national), dtype=bool)
+    metadata = _main_metadata(country_code)
+    if metadata is None:
+        return none, none
+    length = pc.utf8_length(national).to_numpy(zero_copy_only=False)
+    possible = np.array(
+        [
+            _length(metadata, n) in _POSSIBLE
+            for n in range(_util._MAX_LENGTH_FOR_NSN + 1)
+        ]
+    )
+    done = (length >= _util._MIN_LENGTH_FOR_NSN) & (length <= _util._MAX_LENGTH_FOR_NSN)
+    done &= possible[np.minimum(length, _util._MAX_LENGTH_FOR_NSN)]
+    prefix = metadata.national_prefix_for_parsing
+    if prefix:
+        done &= ~_bools(pc.match_substring_regex(national, f"^(?:{prefix})"))
+    return done, _valid_in_arrow(country_code, national, length)
+
+
+def _valid_in_arrow(
+    country_code: int, national: pa.Array, length: np.ndarray
+) -> np.ndarray:
+    """`_is_valid(country_code, n)` of each national number n."""
+    regions = _util.COUNTRY_CODE_TO_REGION_CODE.get(country_code)
+    if len(regions) == 1:
+        return _has_type_in_arrow(_main_metadata(country_code), national, length)
+    valid = np.zeros(len(national), dtype=bool)
+    undecided = np.ones(len(national), dtype=bool)
+    for region in regions:
+        metadata = PhoneMetadata.metadata_for_region(region, None)
+        if metadata is None:
+            continue
+        typed = _has_type_in_arrow(metadata, national, length)
+        if metadata.leading_digits is not None:
+            leading = metadata.leading_digits
+            fits = undecided & _bools(
+                pc.match_substring_regex(national, f"^(?:{leading})")
+            )
+            valid |= fits & typed
+        else:
+            fits = undecided & typed
+            valid |= fits
+        undecided &= ~fits
+    return valid
+
+
+def _has_type_in_arrow(metadata, national: pa.Array, length: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """`_has_type(metadata, n)` of each national number n, length by length."""
+    has = np.zeros(len(national), dtype=bool)
+    for n in np.unique(length).tolist():
+        patterns = _type_patterns(metadata, n)
+        if patterns is None:
+            continue
+        general, alternatives = patterns
+        rows = np.flatnonzero(length == n)
+        some = national.take(rows)
+        has[rows] = _bools(
+            pc.and_(
+                pc.match_substring_regex(some, f"^(?:{general})$"),
+                pc.match_substring_regex(some, f"^(?:{alternatives})$"),
+            )
+        )
+    return has
 
 
 # Larger than the other caches: a parse is the costliest step of normalisation,
@@ -309,6 +436,16 @@ _TYPES = (
 
 def _type_pattern(metadata, length: int) -> re.Pattern | None:  # type: ignore[no-untyped-def]
     """One expression for `_has_type` on numbers of `length` digits."""
+    patterns = _type_patterns(metadata, length)
+    if patterns is None:
+        return None
+    general, alternatives = patterns
+    return re.compile(f"(?=(?:{general})\\Z)(?:{alternatives})")
+
+
+def _type_patterns(metadata, length: int) -> tuple[str, str] | None:  # type: ignore[no-untyped-def]
+    """The general expression a number of `length` digits must match, and the
+    alternatives of the types it may be; None when it can be of none."""
 
     def fits(desc) -> bool:  # type: ignore[no-untyped-def]
         return bool(
@@ -323,4 +460,4 @@ def _type_pattern(metadata, length: int) -> re.Pattern | None:  # type: ignore[n
     if not fits(general) or not patterns:
         return None
     alternatives = "|".join(f"(?:{p})" for p in patterns)
-    return re.compile(f"(?=(?:{general.national_number_pattern})\\Z)(?:{alternatives})")
+    return general.national_number_pattern, alternatives

@@ -13,12 +13,12 @@ from followthemoney.types import registry
 from empact.engine.normalise import Normalised, normalise_values
 from empact.engine.normalise.countries import country_code, phone_region
 from empact.engine.normalise.dates import normalise_date
-from empact.engine.normalise.documents import normalise_document
+from empact.engine.normalise.documents import normalise_documents
 from empact.engine.normalise.emails import normalise_email
-from empact.engine.normalise.ibans import normalise_iban
+from empact.engine.normalise.ibans import normalise_ibans
 from empact.engine.normalise.names import normalise_name
 from empact.engine.normalise.phones import normalise_phones
-from empact.engine.normalise.plates import normalise_plate
+from empact.engine.normalise.plates import normalise_plates
 from empact.engine.normalise.vessels import normalise_imo, normalise_mmsi
 
 #: Flags that make a value wrong rather than doubtful: the row is rejected.
@@ -112,10 +112,12 @@ def _normalise_column(
             return normalise_phones(values, [region] * len(values))
         places = {c: _region(c) or region for c in set(countries)}
         return normalise_phones(values, [places[c] for c in countries])
-    if kind in ("document", "plate"):
-        fn = normalise_document if kind == "document" else normalise_plate
-        places = countries if countries is not None else [None] * len(values)
-        return normalise_values(fn, values, list(zip(values, places, strict=True)))
+    if kind == "document":
+        return normalise_documents(values, countries)
+    if kind == "plate":
+        return normalise_plates(values, countries)
+    if kind == "iban":
+        return normalise_ibans(values)
     return normalise_values(_SIMPLE.get(kind or rule.prop_type, _plain), values)
 
 
@@ -151,7 +153,6 @@ def _text(text: str) -> Normalised:
 
 
 _SIMPLE: dict[str, Callable[[str], Normalised]] = {
-    "iban": normalise_iban,
     "email": normalise_email,
     "imo": normalise_imo,
     "mmsi": normalise_mmsi,

@@ -1,5 +1,7 @@
 import datetime as dt
 
+import numpy as np
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -7,16 +9,21 @@ from hypothesis import strategies as st
 from empact.engine.normalise import Normalised, normalise_values
 from empact.engine.normalise.countries import country_code, phone_region
 from empact.engine.normalise.dates import normalise_date
-from empact.engine.normalise.documents import normalise_document, parse_mrz
+from empact.engine.normalise.documents import (
+    normalise_document,
+    normalise_documents,
+    parse_mrz,
+)
 from empact.engine.normalise.emails import normalise_email
-from empact.engine.normalise.ibans import is_valid_iban, normalise_iban
+from empact.engine.normalise.ibans import is_valid_iban, normalise_iban, normalise_ibans
 from empact.engine.normalise.names import name_key, name_phonetic_key, name_tokens
 from empact.engine.normalise.phones import (
     normalise_phone,
     normalise_phones,
     read_digits,
+    read_international,
 )
-from empact.engine.normalise.plates import normalise_plate
+from empact.engine.normalise.plates import normalise_plate, normalise_plates
 from empact.engine.normalise.properties import normalise_column, property_rule
 from empact.engine.normalise.vessels import normalise_imo, normalise_mmsi
 
@@ -157,6 +164,27 @@ def test_a_column_of_phones_reads_as_each_value_alone(rows):
     assert normalise_phones(values, regions) == expected
 
 
+# Arrow reads most international numbers of a column (`read_international`): it
+# must read them as phonenumbers does, in every region's numbering plan.
+@settings(deadline=None, max_examples=300)
+@given(st.lists(_digits_in_a_region(), min_size=1, max_size=20))
+def test_a_column_of_numbers_in_every_region_reads_as_each_alone(cases):
+    values = ["+" + d if region is None else d for d, region in cases]
+    regions = [region or None for _, region in cases]
+    expected = [normalise_phone(v, r) for v, r in zip(values, regions, strict=True)]
+    assert normalise_phones(values, regions) == expected
+
+
+def test_arrow_reads_international_numbers_and_leaves_a_prefix_to_python():
+    digits = pa.array(["4915112345678", "440201234567", "4915112345678", "3912"])
+    read, valid = read_international(digits, np.array([True, True, False, True]))
+    # Germany's mobile read and valid; the UK's trunk 0 after +44 is for
+    # read_digits to strip; a row not marked international, or too short for
+    # its country, is not read.
+    assert read.tolist() == [True, False, False, False]
+    assert valid[0]
+
+
 def test_a_valid_iban_is_compacted():
     assert normalise_iban("de89 3704 0044 0532 0130 00") == Normalised(
         "DE89370400440532013000", "DE89370400440532013000", ()
@@ -204,6 +232,50 @@ def test_ibans_are_valid_exactly_when_schwifty_says_so(compact):
     except (SchwiftyException, ValueError):
         schwifty_accepts = False
     assert is_valid_iban(compact) == schwifty_accepts
+
+
+# Columns of IBANs, documents and plates are normalised in Arrow where their
+# values are ASCII, the rest one by one: a column must come out as each value
+# would alone.
+@settings(deadline=None, max_examples=200)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            _iban_texts(),
+            _iban_texts().map(lambda t: f" {t[:4].lower()} {t[4:6]}-{t[6:]}"),
+            st.text(max_size=40),
+        ),
+        max_size=30,
+    )
+)
+def test_a_column_of_ibans_reads_as_each_value_alone(values):
+    expected = [None if v is None else normalise_iban(v) for v in values]
+    assert normalise_ibans(values) == expected
+
+
+_DOCUMENT_TEXT = st.text(alphabet="abcXYZ0189 -./<АВЕКßıﬁ", max_size=30) | st.text()
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    st.lists(
+        st.tuples(
+            st.none() | _DOCUMENT_TEXT,
+            st.sampled_from([None, "DEU", "fr", "Germany", "Narnia", ""]),
+        ),
+        max_size=30,
+    )
+)
+def test_columns_of_documents_and_plates_read_as_each_value_alone(rows):
+    values = [v for v, _ in rows]
+    countries = [c for _, c in rows]
+    assert normalise_documents(values, countries) == [
+        None if v is None else normalise_document(v, c) for v, c in rows
+    ]
+    assert normalise_plates(values, countries) == [
+        None if v is None else normalise_plate(v, c) for v, c in rows
+    ]
 
 
 def test_documents_are_keyed_by_country_and_cleaned_number():
