@@ -44,6 +44,33 @@ def country_keys(cleaned: pa.Array, countries: Sequence[str | None] | None) -> p
     return pc.binary_join_element_wise(prefix, cleaned, "")
 
 
+def keyed_by_country(
+    values: Sequence[str | None],
+    countries: Sequence[str | None] | None,
+    one: Callable[[str, str | None], Normalised],
+    *,
+    lengths: tuple[int, int] | None = None,
+    flag: tuple[str, ...] = (),
+) -> list[Normalised | None]:
+    """`one(value, country)` of each value, for a normaliser that keys the value
+    cleaned as 'COUNTRY:VALUE' and flags it when its length is not in `lengths`."""
+    cleaned, fast = ascii_alnum_upper(pa.array(values, pa.string()))
+    invalid = None
+    if lengths is not None:
+        length = pc.binary_length(cleaned).fill_null(0).to_numpy(zero_copy_only=False)
+        invalid = (length < lengths[0]) | (length > lengths[1])
+    places = countries if countries is not None else [None] * len(values)
+    return assemble(
+        values,
+        fast,
+        cleaned,
+        country_keys(cleaned, countries),
+        invalid,
+        flag,
+        lambda i: one(values[i], places[i]),  # type: ignore[arg-type]
+    )
+
+
 def assemble(
     values: Sequence[str | None],
     fast: np.ndarray,

@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import pyarrow as pa
-import pyarrow.compute as pc
 from mrz.checker.mrva import MRVACodeChecker
 from mrz.checker.mrvb import MRVBCodeChecker
 from mrz.checker.td1 import TD1CodeChecker
@@ -17,12 +15,13 @@ from mrz.checker.td2 import TD2CodeChecker
 from mrz.checker.td3 import TD3CodeChecker
 
 from empact.engine.normalise import Normalised
-from empact.engine.normalise.columns import ascii_alnum_upper, assemble, country_keys
+from empact.engine.normalise.columns import keyed_by_country
 from empact.engine.normalise.countries import country_code
 
 # Document numbers may be typed with Cyrillic letters that look Latin.
 _LOOKALIKES = str.maketrans("АВЕКМНОРСТУХІ", "ABEKMHOPCTYXI")
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+_LENGTHS = (3, 24)  # of a document number's letters and digits
 
 
 @lru_cache(maxsize=1 << 18)
@@ -37,7 +36,7 @@ def normalise_document(number: str, country: str | None = None) -> Normalised:
     cleaned = _NOT_ALNUM.sub("", number.upper().translate(_LOOKALIKES))
     if not cleaned:
         return Normalised(number.strip(), None, ("invalid_document",))
-    flags = () if 3 <= len(cleaned) <= 24 else ("invalid_document",)
+    flags = () if _LENGTHS[0] <= len(cleaned) <= _LENGTHS[1] else ("invalid_document",)
     return Normalised(cleaned, f"{country_code(country) or ''}:{cleaned}", flags)
 
 
@@ -45,17 +44,12 @@ def normalise_documents(
     values: Sequence[str | None], countries: Sequence[str | None] | None = None
 ) -> list[Normalised | None]:
     """`normalise_document(value, country)` of each value, the ASCII ones in Arrow."""
-    cleaned, fast = ascii_alnum_upper(pa.array(values, pa.string()))
-    length = pc.binary_length(cleaned).fill_null(0).to_numpy(zero_copy_only=False)
-    places = countries if countries is not None else [None] * len(values)
-    return assemble(
+    return keyed_by_country(
         values,
-        fast,
-        cleaned,
-        country_keys(cleaned, countries),
-        (length < 3) | (length > 24),
-        ("invalid_document",),
-        lambda i: normalise_document(values[i], places[i]),  # type: ignore[arg-type]
+        countries,
+        normalise_document,
+        lengths=_LENGTHS,
+        flag=("invalid_document",),
     )
 
 

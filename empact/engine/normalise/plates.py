@@ -6,10 +6,8 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-import pyarrow as pa
-
 from empact.engine.normalise import Normalised
-from empact.engine.normalise.columns import ascii_alnum_upper, assemble, country_keys
+from empact.engine.normalise.columns import keyed_by_country
 from empact.engine.normalise.countries import country_code
 
 # Plates in Cyrillic-script countries use only the letters that look Latin; a clerk
@@ -32,14 +30,4 @@ def normalise_plates(
     values: Sequence[str | None], countries: Sequence[str | None] | None = None
 ) -> list[Normalised | None]:
     """`normalise_plate(value, country)` of each value, the ASCII ones in Arrow."""
-    cleaned, fast = ascii_alnum_upper(pa.array(values, pa.string()))
-    places = countries if countries is not None else [None] * len(values)
-    return assemble(
-        values,
-        fast,
-        cleaned,
-        country_keys(cleaned, countries),
-        None,
-        (),
-        lambda i: normalise_plate(values[i], places[i]),  # type: ignore[arg-type]
-    )
+    return keyed_by_country(values, countries, normalise_plate)
