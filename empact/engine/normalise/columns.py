@@ -23,12 +23,17 @@ from empact.engine.normalise.countries import country_code
 _NO_FLAGS: tuple[str, ...] = ()
 
 
+def bools(array: pa.Array) -> np.ndarray:
+    """A boolean Arrow array as numpy, a missing value as False."""
+    return array.fill_null(False).to_numpy(zero_copy_only=False)
+
+
 def ascii_alnum_upper(text: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Each value upper-cased with everything but letters and digits removed,
     and which values Arrow may do so for: ASCII, and something left."""
     cleaned = pc.replace_substring_regex(pc.ascii_upper(text), "[^0-9A-Z]", "")
     fast = pc.and_(pc.string_is_ascii(text), pc.greater(pc.binary_length(cleaned), 0))
-    return cleaned, fast.fill_null(False).to_numpy(zero_copy_only=False)
+    return cleaned, bools(fast)
 
 
 def country_keys(cleaned: pa.Array, countries: Sequence[str | None] | None) -> pa.Array:

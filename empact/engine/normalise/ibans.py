@@ -14,7 +14,7 @@ from schwifty import registry
 from schwifty.exceptions import InvalidCountryCode
 
 from empact.engine.normalise import Normalised
-from empact.engine.normalise.columns import ascii_alnum_upper, assemble
+from empact.engine.normalise.columns import ascii_alnum_upper, assemble, bools
 
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 _STRUCTURE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]+")  # as schwifty's
@@ -81,23 +81,23 @@ def valid_ibans(compact: pa.Array) -> np.ndarray:
     schwifty's expression for the national part in RE2, the check digits by
     numpy, all the IBANs of a country having one length."""
     valid = np.zeros(len(compact), dtype=bool)
-    shaped = pc.match_substring_regex(compact, _STRUCTURE_RE2).fill_null(False)
+    shaped = bools(pc.match_substring_regex(compact, _STRUCTURE_RE2))
     country = pc.utf8_slice_codeunits(compact, 0, 2)
-    for code in pc.unique(country.filter(shaped)).to_pylist():
+    for code in pc.unique(country.filter(pa.array(shaped))).to_pylist():
         try:
             spec = registry.get_iban_spec(code)
         except InvalidCountryCode:
             continue
-        rows = np.flatnonzero(
-            pc.and_(shaped, pc.equal(country, code)).to_numpy(zero_copy_only=False)
-        )
+        rows = np.flatnonzero(shaped & bools(pc.equal(country, code)))
         ibans = compact.take(rows)
-        fits = pc.and_(
-            pc.equal(pc.binary_length(ibans), spec.iban_length),
-            pc.match_substring_regex(
-                pc.utf8_slice_codeunits(ibans, 4), spec.regex.pattern
-            ),
-        ).to_numpy(zero_copy_only=False)
+        fits = bools(
+            pc.and_(
+                pc.equal(pc.binary_length(ibans), spec.iban_length),
+                pc.match_substring_regex(
+                    pc.utf8_slice_codeunits(ibans, 4), spec.regex.pattern
+                ),
+            )
+        )
         rows, ibans = rows[fits], ibans.filter(pa.array(fits))
         valid[rows] = _check_digits_hold(ibans, spec.iban_length)
     return valid

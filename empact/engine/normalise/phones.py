@@ -14,6 +14,7 @@ from phonenumbers import NumberParseException, PhoneMetadata
 from phonenumbers import phonenumberutil as _util
 
 from empact.engine.normalise import Normalised, normalise_values
+from empact.engine.normalise.columns import bools
 
 _E164 = phonenumbers.PhoneNumberFormat.E164
 # Digits in groups split by single spaces, hyphens, dots or slashes, the way
@@ -89,7 +90,7 @@ def normalise_phones(
         ),
     )
     plus = pc.starts_with(candidate, "+")
-    international = _bools(pc.and_(grouped, plus))
+    international = bools(pc.and_(grouped, plus))
     read, valid = read_international(digits, international)
     # What Arrow read is '+' and its digits; the rest goes on in Python.
     e164 = pc.binary_join_element_wise("+", digits, "").to_pylist()
@@ -130,10 +131,6 @@ def normalise_phones(
 _INVALID = ("invalid_phone",)
 
 
-def _bools(array: pa.Array) -> np.ndarray:
-    return array.fill_null(False).to_numpy(zero_copy_only=False)
-
-
 def read_international(
     digits: pa.Array, international: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -155,7 +152,7 @@ def read_international(
         code = pc.if_else(known, prefix, code)
     candidates = pc.and_(pa.array(international), pc.is_valid(code))
     for country in pc.unique(code.filter(candidates)).to_pylist():
-        rows = np.flatnonzero(_bools(pc.and_(candidates, pc.equal(code, country))))
+        rows = np.flatnonzero(bools(pc.and_(candidates, pc.equal(code, country))))
         national = pc.utf8_slice_codeunits(digits.take(rows), len(country))
         done, ok = _read_national(int(country), national)
         read[rows[done]] = True
@@ -194,7 +191,7 @@ def _read_national(
     done &= possible[np.minimum(length, _util._MAX_LENGTH_FOR_NSN)]
     prefix = metadata.national_prefix_for_parsing
     if prefix:
-        done &= ~_bools(pc.match_substring_regex(national, f"^(?:{prefix})"))
+        done &= ~bools(pc.match_substring_regex(national, f"^(?:{prefix})"))
     return done, _valid_in_arrow(country_code, national, length)
 
 
@@ -202,7 +199,7 @@ def _valid_in_arrow(
     country_code: int, national: pa.Array, length: np.ndarray
 ) -> np.ndarray:
     """`_is_valid(country_code, n)` of each national number n."""
-    regions = _util.COUNTRY_CODE_TO_REGION_CODE.get(country_code)
+    regions = _util.COUNTRY_CODE_TO_REGION_CODE[country_code]
     if len(regions) == 1:
         return _has_type_in_arrow(_main_metadata(country_code), national, length)
     valid = np.zeros(len(national), dtype=bool)
@@ -214,7 +211,7 @@ def _valid_in_arrow(
         typed = _has_type_in_arrow(metadata, national, length)
         if metadata.leading_digits is not None:
             leading = metadata.leading_digits
-            fits = undecided & _bools(
+            fits = undecided & bools(
                 pc.match_substring_regex(national, f"^(?:{leading})")
             )
             valid |= fits & typed
@@ -235,7 +232,7 @@ def _has_type_in_arrow(metadata, national: pa.Array, length: np.ndarray) -> np.n
         general, alternatives = patterns
         rows = np.flatnonzero(length == n)
         some = national.take(rows)
-        has[rows] = _bools(
+        has[rows] = bools(
             pc.and_(
                 pc.match_substring_regex(some, f"^(?:{general})$"),
                 pc.match_substring_regex(some, f"^(?:{alternatives})$"),

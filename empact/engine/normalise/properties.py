@@ -82,7 +82,8 @@ def normalise_column(
     region: str | None = None,
     countries: Sequence[str | None] | None = None,
 ) -> list[Normalised | None]:
-    """Normalise one column of raw values for `rule`, each distinct value once.
+    """Normalise one column of raw values for `rule`: phones, IBANs, documents
+    and plates mostly in Arrow, other values each distinct one once.
 
     `countries` (one per value, from the rule's `country_props`) places documents and
     plates, and reads phone numbers written without a country prefix; `region` does
